@@ -1,0 +1,35 @@
+# scratchwork - static C workers for AWS Batch, Fargate Spot and EC2 Spot.
+#
+#   make demo     run the main job locally against the embedded AWS
+#   make test     build deps, libsw (sanitizers + release), run every test
+#   make bench    benchmarks against the tools users would otherwise pick
+#   make deps     build the pinned dependencies with musl (cached)
+#   make          release build: libsw.a and tools
+#
+# Fragments: deps/deps.mk (dependencies), common/common.mk (libsw and tools),
+# tests/tests.mk (tests, fuzzers, benchmarks).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+
+BUILD ?= build
+# Where `make deps` looks for source tarballs before going to the network.
+DEPS_CACHE ?= $(HOME)/.cache/scratchwork/deps
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+include deps/deps.mk
+include common/common.mk
+include tests/tests.mk
+
+.PHONY: all clean distclean help
+all: $(SW_RELEASE_LIB) $(SW_TOOLS)
+
+help:
+	@sed -n '3,9p' Makefile
+
+clean:
+	rm -rf $(BUILD)/release $(BUILD)/test $(BUILD)/bin $(BUILD)/fuzz
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,108 @@
+/* sw/aws.h - calling AWS services: endpoint resolution, signing, standard
+ * retries, and error parsing.
+ *
+ * A client is bound to one service in one region. sw_aws_send signs each
+ * attempt afresh (new X-Amz-Date), retries what the standard retry mode
+ * retries (throttling, 5xx, transport failures, timeouts) and never a 4xx
+ * validation error, and turns error bodies (JSON or XML) into sw_aws_error.
+ *
+ * Endpoint resolution, as the SDKs do it:
+ *   AWS_ENDPOINT_URL_<SERVICE_ID> (e.g. AWS_ENDPOINT_URL_DYNAMODB), then
+ *   AWS_ENDPOINT_URL, then https://<prefix>.<region>.amazonaws.com
+ *   (".amazonaws.com.cn" for cn- regions).
+ * Region: AWS_REGION, then AWS_DEFAULT_REGION. */
+#ifndef SW_AWS_H
+#define SW_AWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sw/buf.h"
+#include "sw/creds.h"
+#include "sw/error.h"
+#include "sw/http.h"
+#include "sw/retry.h"
+
+typedef struct sw_aws_error {
+    long http_status;     /* 0 when no response was received */
+    char code[96];        /* e.g. "ConditionalCheckFailedException" */
+    char message[512];    /* service's message or transport error text */
+    char request_id[96];  /* x-amzn-RequestId when present */
+    bool retryable;       /* what the standard retry mode would say */
+    bool throttling;      /* a throttling error code or HTTP 429 */
+    int attempts;         /* attempts made */
+} sw_aws_error;
+
+typedef struct sw_aws_service {
+    const char *signing_name; /* "dynamodb", "s3", "batch" */
+    const char *endpoint_prefix; /* host prefix, usually = signing_name */
+    const char *service_id;   /* for AWS_ENDPOINT_URL_<ID>: "DYNAMODB" */
+    unsigned sigv4_flags;     /* SW_SIGV4_*, e.g. S3's no-normalize */
+} sw_aws_service;
+
+typedef struct sw_aws_config {
+    sw_aws_service service;
+    const char *region;       /* NULL: AWS_REGION / AWS_DEFAULT_REGION */
+    const char *endpoint;     /* NULL: resolved as above */
+    const sw_retry_policy *retry; /* NULL: sw_retry_policy_from_env */
+    const sw_http_options *http;  /* NULL: defaults */
+} sw_aws_config;
+
+typedef struct sw_aws_request {
+    const char *method;  /* "POST" */
+    const char *path;    /* raw path as sent, "/" if NULL */
+    const char *query;   /* raw query without '?', may be NULL */
+    const sw_http_header *headers; /* extra headers (Content-Type, ...) */
+    size_t header_count;
+    sw_cursor body;
+} sw_aws_request;
+
+typedef struct sw_aws_client sw_aws_client;
+
+/* sw_aws_client_new: a client for cfg->service. The credentials provider is
+ * borrowed and must outlive the client. Returns SW_OK, SW_E_CONFIG (no
+ * region, malformed endpoint or retry variable; *why set to a static line),
+ * SW_E_NOMEM. */
+sw_result sw_aws_client_new(const sw_aws_config *cfg, sw_creds_provider *creds,
+                            sw_aws_client **out, const char **why);
+/* sw_aws_client_free: frees the client. NULL is fine. */
+void sw_aws_client_free(sw_aws_client *c);
+
+/* sw_aws_client_endpoint: the resolved endpoint URL, e.g.
+ * "https://dynamodb.us-east-1.amazonaws.com". */
+const char *sw_aws_client_endpoint(const sw_aws_client *c);
+/* sw_aws_client_region: the resolved region. */
+const char *sw_aws_client_region(const sw_aws_client *c);
+
+/* sw_aws_send: signs and sends req with standard retries. On a 2xx answer
+ * returns SW_OK with the body in *resp_body. On an AWS error answer returns
+ * SW_E_AWS with *err filled; on transport failure after all attempts
+ * SW_E_NETWORK/SW_E_TIMEOUT/SW_E_TLS with err->message set. err may be NULL
+ * only if the caller does not care why. */
+sw_result sw_aws_send(sw_aws_client *c, const sw_aws_request *req,
+                      sw_buf *resp_body, sw_aws_error *err);
+
+/* sw_aws_json_call: the AWS JSON 1.0/1.1 protocol: POST / with
+ * X-Amz-Target: <target> and Content-Type application/x-amz-json-<version>.
+ * Same results as sw_aws_send. */
+sw_result sw_aws_json_call(sw_aws_client *c, const char *json_version,
+                           const char *target, sw_cursor body,
+                           sw_buf *resp_body, sw_aws_error *err);
+
+/* sw_aws_parse_error: fills err from an error answer: JSON (__type / code,
+ * message / Message) or XML (<Code>, <Message>, also inside
+ * <ErrorResponse><Error>), falling back to the HTTP status. Sets retryable
+ * and throttling by the standard retry mode's rules. Never fails. */
+void sw_aws_parse_error(long http_status, sw_cursor content_type,
+                        sw_cursor body, sw_aws_error *err);
+
+/* sw_aws_resolve_region: the region from AWS_REGION / AWS_DEFAULT_REGION
+ * (NULL if unset). */
+const char *sw_aws_resolve_region(void);
+
+/* sw_aws_resolve_endpoint: appends the endpoint URL for a service to out as
+ * described above. Returns SW_OK, SW_E_CONFIG, SW_E_NOMEM. */
+sw_result sw_aws_resolve_endpoint(const sw_aws_service *svc, const char *region,
+                                  sw_buf *out);
+
+#endif
