@@ -21,9 +21,11 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 include deps/deps.mk
 include common/common.mk
 include tests/tests.mk
+# Each worker brings its own fragment (binaries, tests, demo).
+-include $(sort $(wildcard workers/*/*.mk))
 
 .PHONY: all clean distclean help
-all: $(SW_RELEASE_LIB) $(SW_TOOLS)
+all: $(SW_RELEASE_LIB) $(SW_TOOLS) $(WORKER_BINS)
 
 help:
 	@sed -n '3,9p' Makefile
