@@ -23,6 +23,8 @@ include common/common.mk
 include tests/tests.mk
 # Each worker brings its own fragment (binaries, tests, demo).
 -include $(sort $(wildcard workers/*/*.mk))
+# Images, registry push and (later) the AWS deploy.
+-include $(sort $(wildcard deploy/*.mk))
 
 .PHONY: all clean distclean help
 all: $(SW_RELEASE_LIB) $(SW_TOOLS) $(WORKER_BINS)
