@@ -60,12 +60,12 @@ typedef struct sw_ddb_query {
     int limit;                /* page size, 0: service default */
     int scan_forward;         /* 1 ascending (default), 0 descending */
     int max_items;            /* stop after this many, 0: all pages */
-} sw_ddb_query;
+} sw_ddb_query_opts; /* not "sw_ddb_query": that is the function's name */
 
 /* sw_ddb_query: Query, following LastEvaluatedKey across pages. *items_out is
  * a cJSON array of items (caller deletes it). */
 sw_result sw_ddb_query(sw_aws_client *c, const char *table,
-                       const sw_ddb_query *q, cJSON **items_out,
+                       const sw_ddb_query_opts *q, cJSON **items_out,
                        sw_aws_error *err);
 
 typedef struct sw_ddb_batch_result {
@@ -77,7 +77,8 @@ typedef struct sw_ddb_batch_result {
 
 /* sw_ddb_batch_write: puts n items (attribute-value JSON objects) with
  * BatchWriteItem, 25 per request, re-sending UnprocessedItems with backoff
- * until all are written or deadline_ms passes. Returns SW_OK when all were
+ * until all are written or deadline_ms passes (a budget in ms from the
+ * call; <= 0 means 60 s). Returns SW_OK when all were
  * written, SW_E_PARTIAL with res->failed listing exactly the items that were
  * not, or an error for a request that failed outright (its items are listed
  * as failed too). Free res with sw_ddb_batch_result_free. */
