@@ -45,5 +45,9 @@ void sw_hex_lower(const uint8_t *in, size_t n, char *out);
 
 /* sw_sha256_backend: "sha-ni" or "portable", whichever this CPU uses. */
 const char *sw_sha256_backend(void);
+/* sw_sha256_force_portable: on != 0 makes every later call use the portable
+ * code, 0 goes back to the fastest the CPU has. For tests and benchmarks;
+ * SW_SHA256_PORTABLE=1 in the environment does the same from the start. */
+void sw_sha256_force_portable(int on);
 
 #endif
