@@ -23,12 +23,13 @@ $(IMAGE_DIGESTS): $(IMAGES_DIR)/%/digest: $(IMAGE_BIN_DIR)/% workers/%/Dockerfil
 .PHONY: images push update-ca
 # Rebuilds only what changed, then prints every image's digest and size.
 images: $(IMAGE_DIGESTS)
-	@deploy/images.sh --out $(IMAGES_DIR) --summary $(IMAGE_WORKERS)
+	@$(if $(IMAGE_WORKERS),deploy/images.sh --out $(IMAGES_DIR) --summary \
+	    $(IMAGE_WORKERS),echo "images: no workers/*/Dockerfile")
 
 push: images
 	@test -n "$(REGISTRY)" || { echo "make push: set REGISTRY=host[:port]" >&2; exit 2; }
-	deploy/push.sh --out $(IMAGES_DIR) --registry $(REGISTRY) \
-	    $(if $(TAG),--tag $(TAG)) $(IMAGE_WORKERS)
+	$(if $(IMAGE_WORKERS),deploy/push.sh --out $(IMAGES_DIR) \
+	    --registry $(REGISTRY) $(if $(TAG),--tag $(TAG)) $(IMAGE_WORKERS))
 
 update-ca:
 	deploy/update-ca.sh
