@@ -222,8 +222,9 @@ void sw_aws_parse_error(long http_status, sw_cursor content_type,
     err->http_status = http_status;
     char c = first_char(body);
     bool found = false;
-    (void)content_type; /* the body's first byte is more reliable: proxies
-                           and moto label XML errors as JSON and back */
+    /* The body's first byte decides, not Content-Type: load balancers and
+     * emulators do not always label error bodies truthfully. */
+    (void)content_type;
     if (c == '{')
         found = parse_json_error(body, err);
     else if (c == '<')
