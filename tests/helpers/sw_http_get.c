@@ -6,7 +6,9 @@
  *
  * usage: sw_http_get [-X METHOD] [-H 'Name: value']... [-d BODY]
  *                    [--ca FILE] [--unix PATH] [--connect-timeout MS]
- *                    [--timeout MS] [--max-body BYTES] [--repeat N] URL */
+ *                    [--timeout MS] [--max-body BYTES] [--repeat N]
+ *                    [--data-size N] URL
+ * --data-size N sends a body of N 'y' bytes (bodies too big for argv). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,7 @@ int main(int argc, char **argv)
     char *hbuf[16];
     size_t nh = 0;
     int repeat = 1;
+    char *gen = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -62,6 +65,15 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "-d") && v) {
             req.body = sw_cursor_from_cstr(v);
+            i++;
+        } else if (!strcmp(a, "--data-size") && v) {
+            size_t n = (size_t)atol(v);
+            free(gen);
+            gen = malloc(n ? n : 1);
+            if (!gen)
+                return 1;
+            memset(gen, 'y', n);
+            req.body = sw_cursor_from_mem(gen, n);
             i++;
         } else if (!strcmp(a, "--ca") && v) {
             opt.ca_file = v;
@@ -108,6 +120,7 @@ int main(int argc, char **argv)
     sw_http_client_free(c);
     for (size_t i = 0; i < nh; i++)
         free(hbuf[i]);
+    free(gen);
     sw_http_global_cleanup();
     return exit_code;
 }
