@@ -161,9 +161,8 @@ def test_expired_token():
 
 
 def test_timeout_and_backoff():
-    # A hung answer: the client's 30 s default would be too slow for a
-    # test; the proxy holds 1.5 s then resets, which curl sees as a
-    # network failure and retries.
+    # A stalled answer: the proxy holds the request 300 ms then resets,
+    # which curl sees as a network failure and retries.
     with FaultProxy(moto.endpoint, faults=["hang:300"]) as p:
         env = moto.env(key, AWS_ENDPOINT_URL=p.url)
         rc, out, err, secs = call(env)
