@@ -306,8 +306,10 @@ static int av_map(const cJSON *m, cJSON **out)
         return 0;
     cJSON_ArrayForEach(ch, m) {
         cJSON *e = NULL;
-        if (!ch->string || !av_convert(ch, out ? &e : NULL))
+        if (!ch->string || !av_convert(ch, out ? &e : NULL)) {
+            cJSON_Delete(e); /* a partly built member */
             return 0;
+        }
         if (out && !cJSON_AddItemToObject(*out, ch->string, e)) {
             cJSON_Delete(e);
             return 0;
@@ -356,8 +358,10 @@ static int av_convert(const cJSON *av, cJSON **out)
             return 0;
         cJSON_ArrayForEach(ch, v) {
             cJSON *e = NULL;
-            if (!av_convert(ch, out ? &e : NULL))
+            if (!av_convert(ch, out ? &e : NULL)) {
+                cJSON_Delete(e); /* a partly built member */
                 return 0;
+            }
             if (out && !cJSON_AddItemToArray(*out, e)) {
                 cJSON_Delete(e);
                 return 0;
@@ -976,6 +980,7 @@ sw_result sw_ddb_batch_write(sw_aws_client *c, const char *table,
             break; /* failed outright: stop, report every item left */
         }
         rc = SW_OK;
+        size_t before = res->written;
         for (size_t j = 0; j < taken; j++) {
             if (back[j]) {
                 ring_push(&b, chunk[j]);
@@ -989,12 +994,18 @@ sw_result sw_ddb_batch_write(sw_aws_client *c, const char *table,
             b.round = 0;
             continue;
         }
-        /* Work came back: the table is busy. Wait before the next request,
-         * unless the wait would outlast the deadline. */
+        /* Work came back: the table is busy. Wait before the next request;
+         * back off harder only while nothing gets through. Near the
+         * deadline, wait at most half the time left so the last items
+         * still get their tries. */
         long delay = backoff_ms(&b);
-        b.round++;
-        if (now_ms() + delay >= deadline)
+        long long left_ms = deadline - now_ms();
+        if (res->written == before)
+            b.round++;
+        if (left_ms <= 1)
             break;
+        if (delay > left_ms / 2)
+            delay = (long)(left_ms / 2);
         sw_sleep_ms(delay);
     }
     for (size_t i = 0; i < n; i++)

@@ -231,6 +231,9 @@ static void test_unmarshal(void)
         "{\"M\":[]}", "{\"L\":{}}", "{\"SS\":[1]}", "{\"SS\":\"a\"}",
         "{\"NS\":[\"x\"]}", "{\"M\":{\"a\":{\"Q\":\"1\"}}}",
         "{\"L\":[{\"S\":\"ok\"},{\"N\":\"bad\"}]}", "{\"B\":null}",
+        /* partly built members must be freed (found by the fuzzer) */
+        "{\"L\":[{\"S\":\"x\"},{\"NS\":[\"1\",\"x\"]}]}",
+        "{\"M\":{\"a\":{\"L\":[{\"S\":\"a\"},{\"Q\":1}]}}}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char what[160];
