@@ -202,12 +202,13 @@ step=${1:?usage: build.sh src PKG | musl | mbedtls|curl|cjson FLAVOUR}
 shift
 
 # Several make processes (engineers, CI, `make -j`) may want the same stamp
-# at once: one step per stamp directory runs at a time, and a step whose
-# stamp (STAMP, set by deps.mk, with its prerequisites in PREREQS) became up
-# to date while we waited for the lock is not run again.
+# at once: one step runs at a time (a source tree is re-unpacked only while
+# nothing builds from it), and a step whose stamp (STAMP, set by deps.mk,
+# with its prerequisites in PREREQS) became up to date while we waited for
+# the lock is not run again.
 if [ -n "${STAMP:-}" ]; then
     mkdir -p "$(dirname "$STAMP")"
-    exec 9>"$(dirname "$STAMP")/.lock"
+    exec 9>"$DEPS_ROOT/.lock"
     flock 9
     # shellcheck disable=SC2086 # PREREQS is a list of paths without spaces
     if [ -e "$STAMP" ] && [ -z "$(find ${PREREQS:-} -newer "$STAMP" 2>/dev/null)" ]
@@ -232,7 +233,7 @@ curl) step_curl "$@" ;;
 cjson) step_cjson "$@" ;;
 *) echo "deps: unknown step $step" >&2; exit 2 ;;
 esac
-echo "deps: step '$step $*' took $(($(date +%s) - start)) s"
+echo "deps: step '$step${*:+ $*}' took $(($(date +%s) - start)) s"
 if [ -n "${STAMP:-}" ]; then
     touch "$STAMP"
 fi

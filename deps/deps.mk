@@ -11,6 +11,11 @@
 #   deps/patches.txt. Logs: $(BUILD)/deps/log/.
 #
 # Every library is compiled with -Os -ffunction-sections -fdata-sections.
+# A clean `make deps` takes about 1.5 minutes on 2 cores (musl ~20 s, each
+# libcurl ~25 s, each mbedTLS ~5 s); the steps run one at a time (a lock in
+# build.sh), so parallel makes in one tree cannot trip over each other.
+# Tools: build-essential (gcc, make, binutils, patch, bzip2, xz-utils); curl
+# for the upstream step and apt-get for the Debian step are optional.
 
 include deps/versions.mk
 
@@ -33,7 +38,7 @@ DEPS_BUILD_SH = STAMP='$(abspath $@)' PREREQS='$(abspath $^)' $(foreach v,$(filt
     DEPS_ROOT='$(abspath $(DEPS_ROOT))' DEPS_CACHE='$(DEPS_CACHE)' \
     DEPS_DIR='$(abspath deps)' JOBS='$(JOBS)' sh deps/build.sh
 
-DEPS_PKGS := musl mbedtls curl cjson
+DEPS_LIB_FILES := libcurl.a libmbedtls.a libmbedx509.a libmbedcrypto.a libcjson.a
 
 .PHONY: deps deps-musl deps-host
 deps: $(DEPS_MUSL_STAMP) $(DEPS_HOST_STAMP) $(HTTPS_GET_RELEASE)
@@ -41,27 +46,29 @@ deps-musl: $(DEPS_MUSL_STAMP)
 deps-host: $(DEPS_HOST_STAMP)
 
 # Unpacked, patched sources, shared by both flavours.
-$(DEPS_ROOT)/src/.%.done: deps/versions.mk deps/fetch.sh
+$(DEPS_ROOT)/src/.%.done: deps/versions.mk
 	@$(DEPS_BUILD_SH) src $*
 $(DEPS_ROOT)/src/.mbedtls.done: $(wildcard deps/patches/mbedtls/*.patch)
 $(DEPS_ROOT)/src/.curl.done: $(wildcard deps/patches/curl/*.patch)
 $(DEPS_ROOT)/src/.cjson.done: $(wildcard deps/patches/cjson/*.patch)
 $(DEPS_ROOT)/src/.musl.done: $(wildcard deps/patches/musl/*.patch)
 
-$(DEPS_MUSL)/.musl.done: $(DEPS_ROOT)/src/.musl.done
+$(DEPS_MUSL)/.musl.done: $(DEPS_ROOT)/src/.musl.done deps/build.sh
 	@$(DEPS_BUILD_SH) musl
 
 # deps_flavour FLAVOUR DIR EXTRA_PREREQ: the per-package stamps of a prefix.
 define deps_flavour
-$(2)/.mbedtls.done: $(DEPS_ROOT)/src/.mbedtls.done deps/mbedtls_config.h $(3)
+$(2)/.mbedtls.done: $(DEPS_ROOT)/src/.mbedtls.done deps/mbedtls_config.h \
+                    deps/build.sh $(3)
 	@$$(DEPS_BUILD_SH) mbedtls $(1)
-$(2)/.curl.done: $(DEPS_ROOT)/src/.curl.done $(2)/.mbedtls.done $(3)
+$(2)/.curl.done: $(DEPS_ROOT)/src/.curl.done $(2)/.mbedtls.done deps/build.sh $(3)
 	@$$(DEPS_BUILD_SH) curl $(1)
-$(2)/.cjson.done: $(DEPS_ROOT)/src/.cjson.done $(3)
+$(2)/.cjson.done: $(DEPS_ROOT)/src/.cjson.done deps/build.sh $(3)
 	@$$(DEPS_BUILD_SH) cjson $(1)
 $(2)/.done: $(2)/.mbedtls.done $(2)/.curl.done $(2)/.cjson.done $(3)
 	@echo "deps: $(1) libraries in $(2)/lib:"
-	@cd $(2)/lib && ls -l *.a | awk '{printf "  %-18s %9d bytes\n", $$$$9, $$$$5}'
+	@cd $(2)/lib && ls -l $(DEPS_LIB_FILES) $(if $(3),libc.a) | \
+	    awk '{printf "  %-18s %9d bytes\n", $$$$9, $$$$5}'
 	@touch $$@
 endef
 $(eval $(call deps_flavour,musl,$(DEPS_MUSL),$(DEPS_MUSL)/.musl.done))

@@ -47,9 +47,12 @@ fi
 if [ "$debsrc" != - ] && command -v apt-get >/dev/null; then
     echo "fetch: $file via apt-get source --download-only $debsrc" >&2
     tmp=$(mktemp -d "$cache/.apt.XXXXXX")
-    # apt drops privileges to _apt where it can; the temp dir must let it in.
-    chmod 755 "$tmp"
-    if (cd "$tmp" && apt-get source --download-only -qq "$debsrc") >&2; then
+    # As root apt downloads as user _apt, which cannot write into a cache
+    # under root's home: tell it to stay root instead of warning.
+    sandbox=
+    [ "$(id -u)" = 0 ] && sandbox="-o APT::Sandbox::User=root"
+    # shellcheck disable=SC2086 # sandbox is empty or two words
+    if (cd "$tmp" && apt-get source --download-only -qq $sandbox "$debsrc") >&2; then
         # Keep every file of the source package (orig, debian, dsc): the
         # other pinned files of the same package come from the same download.
         for f in "$tmp"/*; do
