@@ -184,13 +184,29 @@ def test_all_down():
     t.eq(items(slot=slot), [], "all sources failing: nothing written")
     msg = log["msg"] if log else ""
     t.ok(len(stderr_lines(err)) == 1 and
-         msg.startswith("quorum not met: 0 of 4 sources answered, need 2") and
+         msg.startswith("quorum not met (exit 3): 0 of 4 sources answered, "
+                        "need 2") and
          "coinbase: HTTP 503" in msg and "kraken: network error" in msg and
          "bitstamp: malformed JSON" in msg and
          "coingecko: bitcoin.usd: not a positive number" in msg,
          "one line naming every failed source and why", msg)
     t.ok(emf and "Price" not in emf and emf["SourcesOk"] == 0,
          "EMF without a price when the quorum failed", emf)
+
+
+def test_tls():
+    ex.reset()
+    slot = "2024-01-01T12:32:00Z"
+    rc, log, _, _, _ = run(slot, SSL_CERT_FILE=ex_eur.ca)
+    t.ok(rc == 3 and items(slot=slot) == [] and
+         all(v.startswith("TLS error") for v in log["failed"].values()) and
+         len(log["failed"]) == 4,
+         "server certificate from an unknown CA: TLS error, exit 3", log)
+    rc, log, _, _, _ = run(slot, SSL_CERT_FILE="/nonexistent/ca.pem")
+    t.ok(rc == 2 and items(slot=slot) == [] and
+         all(v.startswith("bad configuration")
+             for v in log["failed"].values()),
+         "unreadable CA file: a local problem, exit 2", log)
 
 
 def test_quorum():
@@ -416,7 +432,7 @@ def test_bad_config():
 
 
 for fn in (test_happy_path, test_concurrent, test_one_down, test_refused,
-           test_all_down, test_quorum, test_malformed, test_absurd,
+           test_all_down, test_tls, test_quorum, test_malformed, test_absurd,
            test_slow, test_same_slot_twice, test_throttle_retry,
            test_lost_answer_retry, test_write_errors, test_currency,
            test_sources_subset, test_slot_from_clock,

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+
 #include "slot.h"
+#include "sw/dynamodb.h"
 #include "sources.h"
 #include "sw_test.h"
 
@@ -51,6 +54,14 @@ static const char *check(const char *text, const char *max)
     else
         snprintf(out, sizeof out, "ERR: %s", why);
     return out;
+}
+
+/* sw_ddb_number_ok: true when libsw's DynamoDB layer takes s as an N. */
+static int sw_ddb_number_ok(const char *s)
+{
+    cJSON *n = sw_ddb_number(s);
+    cJSON_Delete(n);
+    return n != NULL;
 }
 
 /* starts: true when s begins with prefix. */
@@ -282,6 +293,14 @@ static void test_decimals(void)
     CHECK(starts(check("1234567890123456789012345678901234567.89", NULL),
                  "ERR: more than 38 significant digits"),
           "39 significant digits refused");
+    CHECK_EQ_STR(check("22930101e33", NULL),
+                 "22930101000000000000000000000000000000000",
+                 "trailing integer zeros are not significant (as DynamoDB)");
+    CHECK(check("22930101e33", NULL) && sw_ddb_number_ok(
+              "22930101000000000000000000000000000000000") &&
+              sw_ddb_number_ok("0.000000000000000000001") &&
+              sw_ddb_number_ok("43210.10000"),
+          "prices btc_price_check accepts are DynamoDB numbers");
     CHECK_EQ_STR(check("0.000000000000000000001", NULL),
                  "0.000000000000000000001",
                  "leading fraction zeros are not significant");

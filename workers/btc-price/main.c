@@ -17,9 +17,10 @@
  *   SCHEDULED_TIME    the slot (ISO-8601), else now floored to SLOT_SECONDS
  *   SLOT_SECONDS      default 120
  * Output: one JSON log line on stderr, one EMF metrics line on stdout.
- * Exit codes (sw/exit.h): 0 written or already written, 2 configuration or
- * a non-retryable write error, 3 quorum not met or a transient write
- * error, 1 internal. */
+ * Exit codes (sw/exit.h): 0 written or already written, 2 configuration, a
+ * non-retryable write error, or a quorum failure caused only by local
+ * setup (unusable CA file), 3 quorum not met or a transient write error,
+ * 1 internal. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,7 @@ typedef struct config {
 /* One source's outcome. */
 typedef struct quote {
     int ok;
+    sw_result transport; /* the request's result (SW_OK: an answer came) */
     char price[BTC_PRICE_LEN];
     char why[BTC_WHY_LEN];
 } quote;
@@ -208,6 +210,7 @@ static sw_result fetch_all(const config *c, quote *q)
     sw_result rc = sw_http_send_all(&opt, reqs, resps, results, c->n);
     for (size_t i = 0; rc == SW_OK && i < c->n; i++) {
         quote *qi = &q[i];
+        qi->transport = results[i];
         if (results[i] != SW_OK) {
             snprintf(qi->why, sizeof qi->why, "%s: %.120s",
                      sw_result_str(results[i]), resps[i].error);
@@ -376,14 +379,23 @@ static int run(const config *c, sw_aws_client *client)
     cJSON *fields = log_fields(c, q, ok, fetch_ms);
     int code;
     if ((long)ok < c->quorum) {
-        snprintf(msg, sizeof msg, "quorum not met: %zu of %zu sources "
-                 "answered, need %ld; failed: ", ok, c->n, c->quorum);
+        /* When every failure is local (unusable CA file, malformed URL),
+         * a retry cannot help: exit 2 instead of 3. */
+        int local = 1;
+        for (size_t i = 0; i < c->n; i++)
+            if (!q[i].ok && q[i].transport != SW_E_CONFIG &&
+                q[i].transport != SW_E_INVALID)
+                local = 0;
+        code = local ? SW_EXIT_BAD_INPUT : SW_EXIT_TRANSIENT;
+        snprintf(msg, sizeof msg, "quorum not met (exit %d): %zu of %zu "
+                 "sources answered, need %ld; failed: ", code, ok, c->n,
+                 c->quorum);
         list_reasons(msg, sizeof msg, c, q);
         cJSON_AddStringToObject(fields, "outcome", "quorum_not_met");
         emit_metrics(c, NULL, ok, fetch_ms);
         sw_log(SW_LOG_ERROR, msg, fields);
         cJSON_Delete(fields);
-        return SW_EXIT_TRANSIENT;
+        return code;
     }
 
     const char *price = ok_prices[btc_median(ok_prices, ok)];

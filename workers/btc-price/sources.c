@@ -327,9 +327,9 @@ static sw_cursor js_member(sw_cursor obj, const char *key, size_t *count)
 {
     sw_cursor found = SW_CURSOR_NULL;
     size_t members = 0;
-    const char *p = obj.ptr, *end = obj.ptr + obj.len;
-    if (obj.len < 2 || *p != '{')
+    if (!obj.ptr || obj.len < 2 || obj.ptr[0] != '{')
         return SW_CURSOR_NULL;
+    const char *p = obj.ptr, *end = obj.ptr + obj.len;
     p = js_ws(p + 1, end);
     while (p < end && *p == '"') {
         const char *kend = js_string(p, end);
@@ -354,9 +354,9 @@ static sw_cursor js_member(sw_cursor obj, const char *key, size_t *count)
  * array, or an empty cursor when arr is not an array or is too short. */
 static sw_cursor js_element(sw_cursor arr, size_t idx)
 {
-    const char *p = arr.ptr, *end = arr.ptr + arr.len;
-    if (arr.len < 2 || *p != '[')
+    if (!arr.ptr || arr.len < 2 || arr.ptr[0] != '[')
         return SW_CURSOR_NULL;
+    const char *p = arr.ptr, *end = arr.ptr + arr.len;
     p = js_ws(p + 1, end);
     for (size_t i = 0; p < end && *p != ']'; i++) {
         sw_cursor v = js_token(p, end);
@@ -466,35 +466,39 @@ static sw_result apply_exponent(sw_cursor digits, long point, char *out,
 sw_result btc_price_check(sw_cursor text, const char *max,
                           char out[BTC_PRICE_LEN], char why[BTC_WHY_LEN])
 {
+    if (!text.ptr || text.len == 0)
+        return reason(why, "not a number");
     const char *p = text.ptr, *end = text.ptr + text.len;
-    if (!p || text.len == 0 || js_number(p, end) != end)
+    if (js_number(p, end) != end)
         return reason(why, "not a number");
     int negative = *p == '-';
     if (negative)
         p++;
     /* collect the significant digits and where the point goes */
     char digits[BTC_PRICE_LEN];
-    size_t nd = 0, sig = 0;
-    long point = 0;
-    int seen_nonzero = 0, in_frac = 0;
+    size_t nd = 0;
+    long point = 0, first = -1, last = -1; /* first/last nonzero digit */
+    int in_frac = 0;
     for (; p < end && *p != 'e' && *p != 'E'; p++) {
         if (*p == '.') {
             in_frac = 1;
             continue;
         }
-        if (*p != '0')
-            seen_nonzero = 1;
-        if (seen_nonzero)
-            sig++;
         if (nd >= sizeof digits - 1)
             return reason(why, "too many digits");
+        if (*p != '0') {
+            if (first < 0)
+                first = (long)nd;
+            last = (long)nd;
+        }
         digits[nd++] = *p;
         if (!in_frac)
             point++;
     }
-    if (!seen_nonzero || negative)
+    if (first < 0 || negative)
         return reason(why, "not a positive number");
-    if (sig > DDB_MAX_DIGITS)
+    /* as DynamoDB counts precision: first to last nonzero digit */
+    if (last - first + 1 > DDB_MAX_DIGITS)
         return reason(why, "more than 38 significant digits");
     if (p < end) { /* exponent */
         p++;
