@@ -16,9 +16,10 @@ import time
 sys.path.insert(0, os.path.dirname(__file__) + "/../lib")
 from exchanges import Exchanges, SOURCES  # noqa: E402
 from faultproxy import FaultProxy, Response  # noqa: E402
-from swtest import ROOT, TEST_BIN, Moto, Tap  # noqa: E402
+from swtest import BIN, ROOT, TEST_BIN, Moto, Tap  # noqa: E402
 
 WORKER = os.path.join(TEST_BIN, "btc-price")
+RELEASE = os.path.join(BIN, "btc-price")
 TABLE = "btc-prices"
 PUT = "DynamoDB_20120810.PutItem"
 
@@ -42,7 +43,8 @@ ex = Exchanges()
 ex_eur = Exchanges(currency="EUR")
 
 
-def run(slot=None, exchanges=ex, endpoint=None, drop=(), **env):
+def run(slot=None, exchanges=ex, endpoint=None, drop=(), worker=WORKER,
+        **env):
     """Runs the worker; returns (rc, log dict, emf dict, stderr, seconds)."""
     e = moto.env(KEY, TABLE_NAME=TABLE, PRICE_TIMEOUT_MS=3000,
                  **exchanges.env())
@@ -54,7 +56,7 @@ def run(slot=None, exchanges=ex, endpoint=None, drop=(), **env):
     for k in drop:
         e.pop(k, None)
     start = time.monotonic()
-    p = subprocess.run([WORKER], env=e, capture_output=True, text=True,
+    p = subprocess.run([worker], env=e, capture_output=True, text=True,
                        timeout=60)
     secs = time.monotonic() - start
     log = emf = None
@@ -398,6 +400,22 @@ def test_scheduled_time_offset():
          "SCHEDULED_TIME with an offset is stored as UTC", log)
 
 
+def test_release_binary():
+    """The shipped build (static musl, mbedTLS) does the same job."""
+    if not os.access(RELEASE, os.X_OK):
+        t.skip("release binary happy path", f"{RELEASE} not built")
+        return
+    ex.reset()
+    ex.set("bitstamp", "slow", 5.0)
+    slot = "2024-01-01T12:34:00Z"
+    rc, log, emf, _, secs = run(slot, worker=RELEASE, PRICE_TIMEOUT_MS=800)
+    got = items(slot=slot)
+    t.ok(rc == 0 and len(got) == 1 and got[0]["price"] == {"N": "43210.12"}
+         and log["failed"]["bitstamp"].startswith("timed out") and
+         emf["SourcesOk"] == 3 and secs < 2.5,
+         "release binary: TLS fetch, timeout, signed write", (rc, got, log))
+
+
 def test_bad_config():
     ex.reset()
     cases = [
@@ -436,7 +454,8 @@ for fn in (test_happy_path, test_concurrent, test_one_down, test_refused,
            test_slow, test_same_slot_twice, test_throttle_retry,
            test_lost_answer_retry, test_write_errors, test_currency,
            test_sources_subset, test_slot_from_clock,
-           test_scheduled_time_offset, test_bad_config):
+           test_scheduled_time_offset, test_release_binary,
+           test_bad_config):
     t.run(fn)
 ex.stop()
 ex_eur.stop()
