@@ -9,14 +9,18 @@
 # `apt-get source --download-only <pkg>=<debian version>` (needs a trixie
 # deb-src entry, which .ci/run adds).
 #
-# About the checksums: the *_ORIG_SHA256 values were computed on Debian's
-# .orig tarballs. Debian's watch files fetch the upstream release tarball and
-# none of these versions is repacked (no +ds/+dfsg suffix), so the orig is
-# upstream's file renamed: musl's orig also matches upstream's signature
-# (musl-1.2.5.tar.gz.asc) and curl's carries upstream's .asc. If an upstream
-# URL ever serves different bytes (GitHub's generated tag archives for cJSON
-# are the candidate) the checksum check fails and fetch.sh falls back to
-# apt-get source, whose bytes are the ones verified here.
+# About the checksums: the *_ORIG_SHA256 values were computed (and verified
+# here) on Debian's .orig tarballs, not on files downloaded from upstream
+# (no internet where this was pinned). Debian's watch files fetch the
+# upstream release tarball and none of these versions is repacked (no
+# +ds/+dfsg suffix), so each orig should be upstream's file renamed; for musl
+# and curl Debian also ships upstream's detached signature (.asc), valid only
+# for upstream's exact bytes (not checked here: no upstream keys). The
+# upstream names we pin are in the *_URL values. If an upstream URL serves
+# different bytes (GitHub's generated tag archive for cJSON is the likeliest
+# case) the checksum check rejects it and fetch.sh falls back to apt-get
+# source, whose bytes are the ones pinned here. Upstream checksums that are
+# known to differ: none.
 #
 # Patch lists: Debian patch file names (debian/patches/<name>), applied with
 # `patch -p1` in this order, then deps/patches/<pkg>/*.patch (ours) in name

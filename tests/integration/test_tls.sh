@@ -135,6 +135,14 @@ tls13rsa TLSv1.3 TLS 1.3-only RSA server
 tls12ecdsa TLSv1.2 TLS 1.2-only ECDSA server
 EOF
 
+    # By name: the resolver (musl's, in the static binary) and SNI +
+    # hostname verification against the certificate's DNS name.
+    OUT=$("$bin" "https://localhost:$PORT_tls13rsa/" --cafile "$tmp/ca.pem" 2>&1)
+    RC=$?
+    [ $RC -eq 0 ] && grep -qx 'status 200' <<<"$OUT"
+    ok $? "$flavour: https://localhost:PORT/ (name lookup, hostname check)" \
+        "rc=$RC $OUT"
+
     get "$bin" "$PORT_tls12rsa" --cafile "$tmp/ca.pem" --tls12-only
     [ $RC -eq 0 ] && grep -qx 'tls TLSv1.2' <<<"$OUT"
     ok $? "$flavour: --tls12-only against the TLS 1.2 RSA server" "rc=$RC $OUT"
