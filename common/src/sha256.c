@@ -174,6 +174,95 @@ sha256_blocks_shani(uint32_t state[8], const uint8_t *data, size_t nblocks)
     _mm_storeu_si128((__m128i *)&state[4], st1);
 }
 
+/* Load state into ABEF/CDGH form (see sha256_blocks_shani). */
+#define SHANI_LOAD(state, s0, s1, t)                                         \
+    do {                                                                     \
+        (t) = _mm_shuffle_epi32(                                             \
+            _mm_loadu_si128((const __m128i *)&(state)[0]), 0xB1);            \
+        (s1) = _mm_shuffle_epi32(                                            \
+            _mm_loadu_si128((const __m128i *)&(state)[4]), 0x1B);            \
+        (s0) = _mm_alignr_epi8((t), (s1), 8);                                \
+        (s1) = _mm_blend_epi16((s1), (t), 0xF0);                             \
+    } while (0)
+/* Store ABEF/CDGH back to the state words. */
+#define SHANI_STORE(state, s0, s1, t)                                        \
+    do {                                                                     \
+        (t) = _mm_shuffle_epi32((s0), 0x1B);                                 \
+        (s1) = _mm_shuffle_epi32((s1), 0xB1);                                \
+        (s0) = _mm_blend_epi16((t), (s1), 0xF0);                             \
+        (s1) = _mm_alignr_epi8((s1), (t), 8);                                \
+        _mm_storeu_si128((__m128i *)&(state)[0], (s0));                      \
+        _mm_storeu_si128((__m128i *)&(state)[4], (s1));                      \
+    } while (0)
+/* Four rounds of one stream (X = a or b) of sha256_blocks_shani_x2. */
+#define SHANI_X2_ROUNDS4(X, w, k)                                            \
+    do {                                                                     \
+        msg##X = _mm_add_epi32((w), _mm_loadu_si128((const __m128i *)&K256[k])); \
+        s1##X = _mm_sha256rnds2_epu32(s1##X, s0##X, msg##X);                 \
+        msg##X = _mm_shuffle_epi32(msg##X, 0x0E);                            \
+        s0##X = _mm_sha256rnds2_epu32(s0##X, s1##X, msg##X);                 \
+    } while (0)
+/* Four rounds of both streams, interleaved so each fills the other's
+ * sha256rnds2 latency. */
+#define SHANI_X2_STEP(wa, wb, k)                                             \
+    do {                                                                     \
+        SHANI_X2_ROUNDS4(a, wa, k);                                          \
+        SHANI_X2_ROUNDS4(b, wb, k);                                          \
+    } while (0)
+
+/* sha256_blocks_shani_x2: compresses n blocks of two independent streams
+ * at once. One SHA-NI block is bound by the latency of its dependent
+ * sha256rnds2 chain; a second, independent chain runs in the gaps, so two
+ * streams cost little more than one. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+sha256_blocks_shani_x2(uint32_t sta[8], const uint8_t *da, uint32_t stb[8],
+                       const uint8_t *db, size_t nblocks)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
+                                         0x0405060700010203ULL);
+    __m128i s0a, s1a, s0b, s1b, t;
+    SHANI_LOAD(sta, s0a, s1a, t);
+    SHANI_LOAD(stb, s0b, s1b, t);
+    while (nblocks--) {
+        __m128i abefa = s0a, cdgha = s1a, abefb = s0b, cdghb = s1b;
+        __m128i msga, msgb;
+        __m128i a0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(da + 0)), bswap);
+        __m128i a1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(da + 16)), bswap);
+        __m128i a2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(da + 32)), bswap);
+        __m128i a3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(da + 48)), bswap);
+        __m128i b0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(db + 0)), bswap);
+        __m128i b1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(db + 16)), bswap);
+        __m128i b2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(db + 32)), bswap);
+        __m128i b3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(db + 48)), bswap);
+        SHANI_X2_STEP(a0, b0, 0);
+        SHANI_X2_STEP(a1, b1, 4);
+        SHANI_X2_STEP(a2, b2, 8);
+        SHANI_X2_STEP(a3, b3, 12);
+        for (int k = 16; k < 64; k += 16) {
+            SHANI_SCHED(a0, a1, a2, a3);
+            SHANI_SCHED(b0, b1, b2, b3);
+            SHANI_X2_STEP(a0, b0, k);
+            SHANI_SCHED(a1, a2, a3, a0);
+            SHANI_SCHED(b1, b2, b3, b0);
+            SHANI_X2_STEP(a1, b1, k + 4);
+            SHANI_SCHED(a2, a3, a0, a1);
+            SHANI_SCHED(b2, b3, b0, b1);
+            SHANI_X2_STEP(a2, b2, k + 8);
+            SHANI_SCHED(a3, a0, a1, a2);
+            SHANI_SCHED(b3, b0, b1, b2);
+            SHANI_X2_STEP(a3, b3, k + 12);
+        }
+        s0a = _mm_add_epi32(s0a, abefa);
+        s1a = _mm_add_epi32(s1a, cdgha);
+        s0b = _mm_add_epi32(s0b, abefb);
+        s1b = _mm_add_epi32(s1b, cdghb);
+        da += SW_SHA256_BLOCK;
+        db += SW_SHA256_BLOCK;
+    }
+    SHANI_STORE(sta, s0a, s1a, t);
+    SHANI_STORE(stb, s0b, s1b, t);
+}
+
 /* cpu_has_shani: true when CPUID reports SHA, SSE4.1 and SSSE3. */
 static int cpu_has_shani(void)
 {
@@ -270,6 +359,31 @@ void sw_sha256_update(sw_sha256_ctx *ctx, const void *data, size_t len)
     }
 }
 
+/* sw_sha256_update2: two independent updates; their whole blocks go
+ * through the interleaved SHA-NI code when that is in use. */
+void sw_sha256_update2(sw_sha256_ctx *a, const void *da, size_t la,
+                       sw_sha256_ctx *b, const void *db, size_t lb)
+{
+#ifdef SW_SHA256_HAVE_X86
+    if (blocks_fn() == sha256_blocks_shani && !a->block_len &&
+        !b->block_len) {
+        size_t n = (la < lb ? la : lb) / SW_SHA256_BLOCK;
+        if (n) {
+            sha256_blocks_shani_x2(a->state, da, b->state, db, n);
+            size_t done = n * SW_SHA256_BLOCK;
+            a->total += done;
+            b->total += done;
+            da = (const uint8_t *)da + done;
+            db = (const uint8_t *)db + done;
+            la -= done;
+            lb -= done;
+        }
+    }
+#endif
+    sw_sha256_update(a, da, la);
+    sw_sha256_update(b, db, lb);
+}
+
 /* sw_sha256_final: pads, writes the digest and wipes ctx. */
 void sw_sha256_final(sw_sha256_ctx *ctx, uint8_t out[SW_SHA256_LEN])
 {
@@ -349,13 +463,22 @@ void sw_hmac_sha256(const void *key, size_t keylen, const void *data,
     sw_hmac_sha256_final(&ctx, out);
 }
 
+/* HEX_PAIRS: the two hex digits of every byte value, so hex output is one
+ * 2-byte copy per byte (SigV4 hex-encodes three digests per signature). */
+static const char HEX_PAIRS[513] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 /* sw_hex_lower: lowercase hex of n bytes, NUL-terminated. */
 void sw_hex_lower(const uint8_t *in, size_t n, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(out + 2 * i, HEX_PAIRS + 2 * in[i], 2);
     out[2 * n] = '\0';
 }

@@ -19,9 +19,10 @@
 
 /* Key cache size: a process signs for very few (region, service) pairs. */
 #define KEY_CACHE_SLOTS 4
-/* Region plus service bytes a cache slot can hold; longer ones are derived
- * on every call instead of cached. */
+/* Region plus service bytes, and secret bytes, a cache slot can hold;
+ * longer ones are derived on every call instead of cached. */
 #define KEY_CACHE_NAMES 96
+#define KEY_CACHE_SECRET 128
 /* Arrays of at most this many entries are insertion-sorted (stable, no
  * call overhead); longer ones go to qsort with an index tie-break. */
 #define SMALL_SORT 16
@@ -30,17 +31,30 @@ static const char ALGORITHM[] = "AWS4-HMAC-SHA256";
 static const char UNSIGNED_PAYLOAD[] = "UNSIGNED-PAYLOAD";
 static const char HEX_UPPER[] = "0123456789ABCDEF";
 
+/* A cached signing key and what it was derived from. The secret itself is
+ * kept to tell credentials apart: comparing it costs nothing, while hashing
+ * it would add a SHA-256 block (~5%) to every signature. It lives only
+ * here, next to the equally sensitive derived key, and is wiped with it. */
 typedef struct key_slot {
     unsigned long stamp; /* last use; 0 = empty */
-    uint8_t secret_hash[SW_SHA256_LEN];
+    size_t secret_len;
+    char secret[KEY_CACHE_SECRET];
     char date[8];
     size_t region_len, service_len;
     char names[KEY_CACHE_NAMES]; /* region then service */
     sw_hmac_sha256_ctx key;      /* keyed with the signing key */
+    /* The HMAC inner state after the string to sign's first block, which
+     * holds only the algorithm, X-Amz-Date and scope: every signature made
+     * in the same second shares it, saving one SHA-256 block each. */
+    time_t sts_time;
+    int sts_ok;
+    sw_sha256_ctx sts_inner;
 } key_slot;
 
 /* One header to sign: the request's own or one the signer adds. */
 typedef struct hdr_ent {
+    uint64_t key; /* first 8 name bytes, lowercased, big-endian: most
+                     comparisons end here */
     sw_cursor name;
     sw_cursor value;
     size_t idx; /* position, for a stable sort */
@@ -58,6 +72,8 @@ struct sw_sigv4_signer {
     size_t hdr_cap;
     q_ent *qs;
     size_t q_cap;
+    time_t date_time; /* the time date_str was made from */
+    char date_str[17];  /* its X-Amz-Date form; "" until first use */
     sw_buf path;  /* normalized path */
     sw_buf qbuf;  /* encoded query keys and values */
 };
@@ -466,6 +482,47 @@ static inline unsigned char lower(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
+/* 8-bytes-at-a-time helpers for the header loops (the canonical request
+ * is mostly header bytes; a byte loop there cost as much as the hashing). */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* load64 / store64: unaligned 8-byte access. */
+static inline uint64_t load64(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline void store64(void *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+/* has_below: nonzero when some byte of x is below n (n <= 128). */
+static inline uint64_t has_below(uint64_t x, unsigned n)
+{
+    return (x - ONES * n) & ~x & HIGHS;
+}
+
+/* has_byte: nonzero when some byte of x equals c. */
+static inline uint64_t has_byte(uint64_t x, unsigned char c)
+{
+    uint64_t v = x ^ (ONES * c);
+    return (v - ONES) & ~v & HIGHS;
+}
+
+/* lower64: ASCII-lowercases the 8 bytes of x. */
+static inline uint64_t lower64(uint64_t x)
+{
+    uint64_t h = x & ~HIGHS;
+    uint64_t ge_a = h + ONES * (0x80 - 'A'); /* high bit: byte >= 'A' */
+    uint64_t gt_z = h + ONES * (0x7f - 'Z'); /* high bit: byte > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~x & HIGHS;
+    return x | (upper >> 2);
+}
+
 /* name_cmp: compares header names case-insensitively (as lowercased
  * bytes). */
 static int name_cmp(sw_cursor a, sw_cursor b)
@@ -480,11 +537,35 @@ static int name_cmp(sw_cursor a, sw_cursor b)
     return a.len < b.len ? -1 : a.len > b.len;
 }
 
+/* name_key: the sort key of a header name (see hdr_ent.key). */
+static uint64_t name_key(sw_cursor name)
+{
+    uint64_t k = 0;
+    if (name.len >= 8) {
+        k = lower64(load64(name.ptr));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        k = __builtin_bswap64(k);
+#endif
+        return k;
+    }
+    for (size_t i = 0; i < 8; i++)
+        k = k << 8 | (i < name.len ? lower((unsigned char)name.ptr[i]) : 0);
+    return k;
+}
+
+/* same_name: true when two entries have the same name in any case. */
+static inline int same_name(const hdr_ent *a, const hdr_ent *b)
+{
+    return a->key == b->key && name_cmp(a->name, b->name) == 0;
+}
+
 /* hdr_cmp: name order, then original position (keeps the sort stable, so
  * repeated headers join in the order they were sent). */
 static int hdr_cmp(const hdr_ent *a, const hdr_ent *b)
 {
-    int c = name_cmp(a->name, b->name);
+    int c = a->key < b->key ? -1 : a->key > b->key;
+    if (!c)
+        c = name_cmp(a->name, b->name);
     return c ? c : (a->idx < b->idx ? -1 : a->idx > b->idx);
 }
 
@@ -494,32 +575,42 @@ static int hdr_qsort_cmp(const void *a, const void *b)
     return hdr_cmp(a, b);
 }
 
-/* is_ws: whitespace for header values (botocore's str.split() set, ASCII
- * part): runs of these collapse to one space. */
-static inline int is_ws(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-           c == '\f';
-}
+/* WS: whitespace for header values (botocore's str.split() set, ASCII
+ * part): runs of these collapse to one space. A table, because this runs
+ * over every header byte. */
+static const unsigned char WS[256] = {
+    ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1};
 
 /* put_trimmed: writes v without leading/trailing whitespace and with every
- * inner run of whitespace as one space; returns the new position. */
+ * inner run of whitespace as one space; returns the new position. Copies
+ * whole runs of other bytes with memcpy (most values have no spaces). */
 static char *put_trimmed(char *p, sw_cursor v)
 {
+    const unsigned char *b = (const unsigned char *)v.ptr;
     size_t i = 0, n = v.len;
-    while (i < n && is_ws((unsigned char)v.ptr[i]))
+    while (i < n && WS[b[i]])
         i++;
-    while (n > i && is_ws((unsigned char)v.ptr[n - 1]))
+    while (n > i && WS[b[n - 1]])
         n--;
     while (i < n) {
-        unsigned char c = (unsigned char)v.ptr[i++];
-        if (is_ws(c)) {
-            while (is_ws((unsigned char)v.ptr[i]))
-                i++;
-            *p++ = ' ';
-        } else {
-            *p++ = (char)c;
+        /* Whole words with no byte <= ' ' (no whitespace) go as they are. */
+        while (n - i >= 8) {
+            uint64_t x = load64(b + i);
+            if (has_below(x, 0x21))
+                break;
+            store64(p, x);
+            p += 8;
+            i += 8;
         }
+        if (i == n)
+            break;
+        if (!WS[b[i]]) {
+            *p++ = (char)b[i++];
+            continue;
+        }
+        *p++ = ' ';
+        while (WS[b[i]]) /* stops before n: b[n - 1] is not whitespace */
+            i++;
     }
     return p;
 }
@@ -555,9 +646,9 @@ static int skip_header(sw_cursor name, int own_token, int own_sha)
 
 /* valid_name_byte: a byte allowed in a header name (an RFC 9110 token
  * char, loosely: visible ASCII other than ':'). */
-static inline int valid_name_byte(unsigned char c)
+static inline unsigned valid_name_byte(unsigned char c)
 {
-    return c > 0x20 && c < 0x7f && c != ':';
+    return ((unsigned)(c - 0x21) < 0x5e) & (c != ':');
 }
 
 /* ensure_hdrs: grows the header entry array to hold n entries. */
@@ -622,14 +713,14 @@ static void derive_key(sw_cursor secret, const char date[8], sw_cursor region,
 
 /* signing_key: the keyed HMAC state for this scope, from the cache or
  * derived (and cached, evicting the least recently used slot). Copies it
- * into *out. */
-static void signing_key(sw_sigv4_signer *s, sw_cursor secret,
+ * into *out; returns the cache slot, or NULL when the scope is too long to
+ * cache. */
+static key_slot *signing_key(sw_sigv4_signer *s, sw_cursor secret,
                         const char date[8], sw_cursor region,
                         sw_cursor service, sw_hmac_sha256_ctx *out)
 {
-    uint8_t sh[SW_SHA256_LEN];
-    sw_sha256(secret.ptr, secret.len, sh);
-    int cacheable = region.len + service.len <= KEY_CACHE_NAMES;
+    int cacheable = region.len + service.len <= KEY_CACHE_NAMES &&
+                    secret.len <= KEY_CACHE_SECRET;
     key_slot *victim = &s->cache[0];
     for (int i = 0; cacheable && i < KEY_CACHE_SLOTS; i++) {
         key_slot *k = &s->cache[i];
@@ -637,11 +728,11 @@ static void signing_key(sw_sigv4_signer *s, sw_cursor secret,
             k->region_len == region.len && k->service_len == service.len &&
             memcmp(k->names, region.ptr, region.len) == 0 &&
             memcmp(k->names + region.len, service.ptr, service.len) == 0 &&
-            memcmp(k->secret_hash, sh, sizeof sh) == 0) {
+            k->secret_len == secret.len &&
+            memcmp(k->secret, secret.ptr, secret.len) == 0) {
             k->stamp = ++s->clock;
             *out = k->key;
-            sw_secure_zero(sh, sizeof sh);
-            return;
+            return k;
         }
         if (k->stamp < victim->stamp)
             victim = k;
@@ -649,15 +740,18 @@ static void signing_key(sw_sigv4_signer *s, sw_cursor secret,
     derive_key(secret, date, region, service, out);
     if (cacheable) {
         victim->stamp = ++s->clock;
-        memcpy(victim->secret_hash, sh, sizeof sh);
+        victim->secret_len = secret.len;
+        memcpy(victim->secret, secret.ptr, secret.len);
         memcpy(victim->date, date, 8);
         victim->region_len = region.len;
         victim->service_len = service.len;
         memcpy(victim->names, region.ptr, region.len);
         memcpy(victim->names + region.len, service.ptr, service.len);
         victim->key = *out;
+        victim->sts_ok = 0;
+        return victim;
     }
-    sw_secure_zero(sh, sizeof sh);
+    return NULL;
 }
 
 /* ---- sign ----------------------------------------------------------- */
@@ -668,12 +762,12 @@ static int valid_scope_part(sw_cursor c)
 {
     if (!c.len || !c.ptr)
         return 0;
+    unsigned bad = 0;
     for (size_t i = 0; i < c.len; i++) {
         unsigned char b = (unsigned char)c.ptr[i];
-        if (b <= 0x20 || b == 0x7f || b == '/' || b == ',')
-            return 0;
+        bad |= (b <= 0x20) | (b == 0x7f) | (b == '/') | (b == ',');
     }
-    return 1;
+    return !bad;
 }
 
 /* put: copies n bytes to p; returns the new position. */
@@ -696,9 +790,11 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
         (long long)params->time < 0 ||
         (long long)params->time > MAX_SIGV4_TIME)
         return SW_E_INVALID;
+    unsigned char ctl = 0; /* no branch per byte: the loop vectorizes */
     for (size_t i = 0; i < cr->session_token.len; i++)
-        if ((unsigned char)cr->session_token.ptr[i] < 0x20)
-            return SW_E_INVALID;
+        ctl |= (unsigned char)cr->session_token.ptr[i] < 0x20;
+    if (ctl)
+        return SW_E_INVALID;
     /* Bound every length so the size arithmetic below cannot wrap. */
     const size_t lim = SIZE_MAX / 16;
     if (req->path.len > lim || req->query.len > lim ||
@@ -710,7 +806,11 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
     sw_buf_reset(&out->canonical_request);
     sw_buf_reset(&out->string_to_sign);
     out->content_sha256[0] = '\0';
-    sw_sigv4_format_date(params->time, out->amz_date);
+    if (!s->date_str[0] || s->date_time != params->time) {
+        sw_sigv4_format_date(params->time, s->date_str);
+        s->date_time = params->time;
+    }
+    memcpy(out->amz_date, s->date_str, sizeof out->amz_date);
 
     /* Payload hash. */
     char payload_hex[65];
@@ -725,12 +825,18 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
                 return SW_E_INVALID;
         phash = req->payload_hash;
     } else {
-        uint8_t d[SW_SHA256_LEN];
-        sw_sha256(req->payload.ptr, req->payload.len, d);
-        sw_hex_lower(d, sizeof d, payload_hex);
         phash = (sw_cursor){payload_hex, 64};
     }
     int own_sha = (flags & SW_SIGV4_ADD_CONTENT_SHA256) != 0;
+    /* The body's hash is needed before the headers only when it is one of
+     * them; otherwise it is computed alongside the canonical request's
+     * first blocks (see below). */
+    int hash_late = phash.ptr == payload_hex && !own_sha;
+    if (phash.ptr == payload_hex && own_sha) {
+        uint8_t d[SW_SHA256_LEN];
+        sw_sha256(req->payload.ptr, req->payload.len, d);
+        sw_hex_lower(d, sizeof d, payload_hex);
+    }
     if (own_sha) {
         memcpy(out->content_sha256, phash.ptr, phash.len);
         out->content_sha256[phash.len] = '\0';
@@ -756,21 +862,24 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
         if (h->name.len > lim || h->value.len > lim)
             return SW_E_OVERFLOW;
         hbytes += 2 * h->name.len + h->value.len + 3;
-        s->hdrs[nh++] = (hdr_ent){h->name, h->value, i};
+        s->hdrs[nh++] = (hdr_ent){name_key(h->name), h->name, h->value, i};
     }
     if (!have_host)
         return SW_E_INVALID;
     size_t idx = req->header_count;
-    s->hdrs[nh++] = (hdr_ent){SW_CURSOR_LIT("x-amz-date"),
+    s->hdrs[nh++] = (hdr_ent){name_key(SW_CURSOR_LIT("x-amz-date")),
+                              SW_CURSOR_LIT("x-amz-date"),
                               (sw_cursor){out->amz_date, 16}, idx++};
     hbytes += 2 * 10 + 16 + 3;
     if (sign_token) {
-        s->hdrs[nh++] = (hdr_ent){SW_CURSOR_LIT("x-amz-security-token"),
+        s->hdrs[nh++] = (hdr_ent){name_key(SW_CURSOR_LIT("x-amz-s")),
+                                  SW_CURSOR_LIT("x-amz-security-token"),
                                   cr->session_token, idx++};
         hbytes += 2 * 20 + cr->session_token.len + 3;
     }
     if (own_sha) {
-        s->hdrs[nh++] = (hdr_ent){SW_CURSOR_LIT("x-amz-content-sha256"),
+        s->hdrs[nh++] = (hdr_ent){name_key(SW_CURSOR_LIT("x-amz-c")),
+                                  SW_CURSOR_LIT("x-amz-content-sha256"),
                                   phash, idx++};
         hbytes += 2 * 20 + phash.len + 3;
     }
@@ -819,15 +928,29 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
     *p++ = '\n';
     for (size_t i = 0; i < nh; i++) {
         const hdr_ent *h = &s->hdrs[i];
-        if (i && name_cmp(h->name, s->hdrs[i - 1].name) == 0) {
+        if (i && same_name(h, &s->hdrs[i - 1])) {
             p[-1] = ','; /* replace the newline: join repeated names */
         } else {
-            for (size_t k = 0; k < h->name.len; k++) {
+            /* Lowercase the name into place; remember where, so the
+             * signed-header list can copy it. Validity is collected, not
+             * branched on, per byte. */
+            uint64_t bad = 0;
+            size_t k = 0;
+            s->hdrs[i].idx = (size_t)(p - crb->ptr);
+            for (; h->name.len - k >= 8; k += 8) {
+                uint64_t x = load64(h->name.ptr + k);
+                bad |= has_below(x, 0x21) | (x & HIGHS) |
+                       has_byte(x, 0x7f) | has_byte(x, ':');
+                store64(p, lower64(x));
+                p += 8;
+            }
+            for (; k < h->name.len; k++) {
                 unsigned char c = (unsigned char)h->name.ptr[k];
-                if (!valid_name_byte(c))
-                    return SW_E_INVALID;
+                bad |= !valid_name_byte(c);
                 *p++ = (char)lower(c);
             }
+            if (bad)
+                return SW_E_INVALID;
             *p++ = ':';
         }
         p = put_trimmed(p, h->value);
@@ -837,24 +960,42 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
     size_t sh_off = (size_t)(p - crb->ptr);
     for (size_t i = 0; i < nh; i++) {
         const hdr_ent *h = &s->hdrs[i];
-        if (i && name_cmp(h->name, s->hdrs[i - 1].name) == 0)
+        if (i && same_name(h, &s->hdrs[i - 1]))
             continue;
         if (i)
             *p++ = ';';
-        for (size_t k = 0; k < h->name.len; k++)
-            *p++ = (char)lower((unsigned char)h->name.ptr[k]);
+        /* idx now holds the offset of the lowercased name (see above). */
+        p = put(p, crb->ptr + h->idx, h->name.len);
     }
     size_t sh_len = (size_t)(p - crb->ptr) - sh_off;
     *p++ = '\n';
-    p = put(p, phash.ptr, phash.len);
-    crb->len = (size_t)(p - crb->ptr);
-    crb->ptr[crb->len] = '\0';
 
-    /* String to sign. */
+    /* Hash the canonical request. When the body's hash is still to be made
+     * (it is the request's last line), both hashes run together: SHA-NI is
+     * latency-bound, so the two independent streams overlap. */
     uint8_t digest[SW_SHA256_LEN];
     char hex[65];
-    sw_sha256(crb->ptr, crb->len, digest);
+    sw_sha256_ctx crh;
+    sw_sha256_init(&crh);
+    if (hash_late) {
+        sw_sha256_ctx ph;
+        sw_sha256_init(&ph);
+        sw_sha256_update2(&crh, crb->ptr, (size_t)(p - crb->ptr), &ph,
+                          req->payload.ptr, req->payload.len);
+        sw_sha256_final(&ph, digest);
+        sw_hex_lower(digest, sizeof digest, payload_hex);
+        sw_sha256_update(&crh, payload_hex, 64);
+        p = put(p, payload_hex, 64);
+    } else {
+        p = put(p, phash.ptr, phash.len);
+        sw_sha256_update(&crh, crb->ptr, (size_t)(p - crb->ptr));
+    }
+    crb->len = (size_t)(p - crb->ptr);
+    crb->ptr[crb->len] = '\0';
+    sw_sha256_final(&crh, digest);
     sw_hex_lower(digest, sizeof digest, hex);
+
+    /* String to sign. */
     sw_cursor region = params->region, service = params->service;
     size_t scope_len = 8 + 1 + region.len + 1 + service.len + 13;
     sw_buf *sts = &out->string_to_sign;
@@ -879,9 +1020,24 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
 
     /* Signature. */
     sw_hmac_sha256_ctx mac;
-    signing_key(s, cr->secret_access_key, out->amz_date, region, service,
-                &mac);
-    sw_hmac_sha256_update(&mac, sts->ptr, sts->len);
+    key_slot *slot = signing_key(s, cr->secret_access_key, out->amz_date,
+                                 region, service, &mac);
+    size_t sts_fixed = (size_t)(scope - sts->ptr) + scope_len + 1;
+    if (slot && sts_fixed >= SW_SHA256_BLOCK) {
+        /* The first block is the same for the whole second: reuse it. */
+        if (slot->sts_ok && slot->sts_time == params->time) {
+            mac.inner = slot->sts_inner;
+        } else {
+            sw_hmac_sha256_update(&mac, sts->ptr, SW_SHA256_BLOCK);
+            slot->sts_inner = mac.inner;
+            slot->sts_time = params->time;
+            slot->sts_ok = 1;
+        }
+        sw_hmac_sha256_update(&mac, sts->ptr + SW_SHA256_BLOCK,
+                              sts->len - SW_SHA256_BLOCK);
+    } else {
+        sw_hmac_sha256_update(&mac, sts->ptr, sts->len);
+    }
     sw_hmac_sha256_final(&mac, digest);
     sw_hex_lower(digest, sizeof digest, hex);
 

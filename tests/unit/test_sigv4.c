@@ -496,6 +496,23 @@ static void test_cache_and_reuse(void)
     treq_sign(&t);
     CHECK_EQ_STR(t.r.authorization.ptr, first[0], "back to the first key");
 
+    /* Times within one day share a key, but not the string-to-sign block
+     * the signer caches per second: each must match a fresh signer. */
+    static const time_t deltas[] = {0, 1, 1, 0, 59, 86400, 86401, 0};
+    int fresh_same = 1;
+    for (size_t i = 0; i < sizeof deltas / sizeof deltas[0]; i++) {
+        treq f;
+        treq_init(&f, "/", "");
+        f.p.region = t.p.region;
+        t.p.time = f.p.time = T2015 + deltas[i];
+        treq_sign(&t);
+        treq_sign(&f);
+        fresh_same &= strcmp(t.r.authorization.ptr, f.r.authorization.ptr) == 0;
+        treq_free(&f);
+    }
+    t.p.time = T2015;
+    CHECK(fresh_same, "8 signing times: warm signer == fresh signer");
+
     const char *ap = t.r.authorization.ptr, *cp = t.r.canonical_request.ptr;
     int stable = 1;
     for (int i = 0; i < 1000; i++) {

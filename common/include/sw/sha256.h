@@ -27,6 +27,12 @@ typedef struct sw_hmac_sha256_ctx {
 void sw_sha256_init(sw_sha256_ctx *ctx);
 void sw_sha256_update(sw_sha256_ctx *ctx, const void *data, size_t len);
 void sw_sha256_final(sw_sha256_ctx *ctx, uint8_t out[SW_SHA256_LEN]);
+/* sw_sha256_update2: sw_sha256_update(a, da, la) and (b, db, lb) at once.
+ * A SHA-NI block is bound by instruction latency, so two independent
+ * streams interleaved cost little more than one (SigV4 hashes the body and
+ * the start of the canonical request this way). */
+void sw_sha256_update2(sw_sha256_ctx *a, const void *da, size_t la,
+                       sw_sha256_ctx *b, const void *db, size_t lb);
 /* sw_sha256: one-shot SHA-256 of len bytes. */
 void sw_sha256(const void *data, size_t len, uint8_t out[SW_SHA256_LEN]);
 
