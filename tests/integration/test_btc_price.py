@@ -256,6 +256,20 @@ def test_absurd():
          "absurd values (1e30, 0, NaN) dropped", (rc, got, log))
 
 
+def test_huge():
+    ex.reset()
+    ex.set("kraken", "huge")
+    ex.set("bitstamp", "huge", (1 << 20) - 400)  # just under the limit
+    slot = "2024-01-01T12:36:00Z"
+    rc, log, _, _, _ = run(slot)
+    got = items(slot=slot)
+    t.ok(rc == 0 and len(got) == 1 and
+         log["failed"] == {"kraken": "value too large: response body larger "
+                           "than 1048576 bytes"} and
+         "bitstamp" in got[0]["sources"]["M"],
+         "answer over 1 MiB dropped, one just under it kept", log)
+
+
 def test_slow():
     ex.reset()
     ex.set("coingecko", "slow", 6.0)
@@ -450,7 +464,7 @@ def test_bad_config():
 
 
 for fn in (test_happy_path, test_concurrent, test_one_down, test_refused,
-           test_all_down, test_tls, test_quorum, test_malformed, test_absurd,
+           test_all_down, test_tls, test_quorum, test_malformed, test_absurd, test_huge,
            test_slow, test_same_slot_twice, test_throttle_retry,
            test_lost_answer_retry, test_write_errors, test_currency,
            test_sources_subset, test_slot_from_clock,

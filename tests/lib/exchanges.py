@@ -25,6 +25,8 @@ Behaviours, per source (set(source, mode, value)):
                "1e30", "\"NaN\"" for coingecko's raw token)
     "slow"     sleeps value seconds (default 10), then answers "ok"
     "error"    kraken: 200 with a non-empty "error" array; others: 400
+    "huge"     200, a valid answer padded with value bytes of whitespace
+               (default 2 MiB), past btc-price's 1 MiB body limit
 """
 import http.server
 import json
@@ -155,6 +157,9 @@ class Exchanges:
                 if mode == "absurd":
                     return self._send(200, body(source, value,
                                                 fixture.currency))
+                if mode == "huge":
+                    return self._send(200, " " * value + body(
+                        source, DEFAULT_PRICE, fixture.currency))
                 if mode == "error":
                     if source == "kraken":
                         return self._send(200, json.dumps(
@@ -197,7 +202,8 @@ class Exchanges:
         """Sets one source's behaviour (see the module docstring)."""
         if source not in SOURCES:
             raise ValueError(source)
-        defaults = {"ok": DEFAULT_PRICE, "slow": 10.0, "absurd": "-1"}
+        defaults = {"ok": DEFAULT_PRICE, "slow": 10.0, "absurd": "-1",
+                    "huge": 2 << 20}
         with self.lock:
             self.modes[source] = (mode, defaults.get(mode) if value is None
                                   else value)
