@@ -69,6 +69,7 @@ struct sw_sigv4_signer {
     key_slot cache[KEY_CACHE_SLOTS];
     unsigned long clock;
     hdr_ent *hdrs;
+    hdr_ent **ord; /* hdrs in canonical order (pointers sort cheaply) */
     size_t hdr_cap;
     q_ent *qs;
     size_t q_cap;
@@ -91,6 +92,7 @@ void sw_sigv4_signer_free(sw_sigv4_signer *s)
     if (!s)
         return;
     free(s->hdrs);
+    free(s->ord);
     free(s->qs);
     sw_buf_free(&s->path);
     sw_buf_free(&s->qbuf);
@@ -569,10 +571,10 @@ static int hdr_cmp(const hdr_ent *a, const hdr_ent *b)
     return c ? c : (a->idx < b->idx ? -1 : a->idx > b->idx);
 }
 
-/* hdr_qsort_cmp: qsort adapter for hdr_cmp. */
+/* hdr_qsort_cmp: qsort adapter for hdr_cmp over an array of pointers. */
 static int hdr_qsort_cmp(const void *a, const void *b)
 {
-    return hdr_cmp(a, b);
+    return hdr_cmp(*(hdr_ent *const *)a, *(hdr_ent *const *)b);
 }
 
 /* WS: whitespace for header values (botocore's str.split() set, ASCII
@@ -663,6 +665,10 @@ static sw_result ensure_hdrs(sw_sigv4_signer *s, size_t n)
     if (!h)
         return SW_E_NOMEM;
     s->hdrs = h;
+    hdr_ent **o = realloc(s->ord, cap * sizeof *o);
+    if (!o)
+        return SW_E_NOMEM; /* hdr_cap unchanged: the next call retries */
+    s->ord = o;
     s->hdr_cap = cap;
     return SW_OK;
 }
@@ -711,6 +717,18 @@ static void derive_key(sw_cursor secret, const char date[8], sw_cursor region,
     sw_secure_zero(k, sizeof k);
 }
 
+/* same_bytes: memcmp(a, b, n) == 0, a word at a time (see put()). */
+static int same_bytes(const void *a, const void *b, size_t n)
+{
+    const char *x = a, *y = b;
+    uint64_t diff = 0;
+    for (; n >= 8; n -= 8, x += 8, y += 8)
+        diff |= load64(x) ^ load64(y);
+    while (n--)
+        diff |= (unsigned char)*x++ ^ (unsigned char)*y++;
+    return diff == 0;
+}
+
 /* signing_key: the keyed HMAC state for this scope, from the cache or
  * derived (and cached, evicting the least recently used slot). Copies it
  * into *out; returns the cache slot, or NULL when the scope is too long to
@@ -724,12 +742,12 @@ static key_slot *signing_key(sw_sigv4_signer *s, sw_cursor secret,
     key_slot *victim = &s->cache[0];
     for (int i = 0; cacheable && i < KEY_CACHE_SLOTS; i++) {
         key_slot *k = &s->cache[i];
-        if (k->stamp && memcmp(k->date, date, 8) == 0 &&
+        if (k->stamp && same_bytes(k->date, date, 8) &&
             k->region_len == region.len && k->service_len == service.len &&
-            memcmp(k->names, region.ptr, region.len) == 0 &&
-            memcmp(k->names + region.len, service.ptr, service.len) == 0 &&
+            same_bytes(k->names, region.ptr, region.len) &&
+            same_bytes(k->names + region.len, service.ptr, service.len) &&
             k->secret_len == secret.len &&
-            memcmp(k->secret, secret.ptr, secret.len) == 0) {
+            same_bytes(k->secret, secret.ptr, secret.len)) {
             k->stamp = ++s->clock;
             *out = k->key;
             return k;
@@ -770,11 +788,17 @@ static int valid_scope_part(sw_cursor c)
     return !bad;
 }
 
-/* put: copies n bytes to p; returns the new position. */
+/* put: copies n bytes to p; returns the new position. A word loop, not
+ * memcpy: the copies here are short, and musl's memcpy (rep movs) pays a
+ * fixed start-up cost per call that showed up as ~20% of a signature. */
 static inline char *put(char *p, const void *src, size_t n)
 {
-    memcpy(p, src, n);
-    return p + n;
+    const char *q = src;
+    for (; n >= 8; n -= 8, p += 8, q += 8)
+        store64(p, load64(q));
+    while (n--)
+        *p++ = *q++;
+    return p;
 }
 
 #define PUT_LIT(p, s) put((p), (s), sizeof(s) - 1)
@@ -883,18 +907,21 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
                                   phash, idx++};
         hbytes += 2 * 20 + phash.len + 3;
     }
+    hdr_ent **ord = s->ord;
+    for (size_t i = 0; i < nh; i++)
+        ord[i] = &s->hdrs[i];
     if (nh <= SMALL_SORT) {
         for (size_t a = 1; a < nh; a++) {
-            hdr_ent t = s->hdrs[a];
+            hdr_ent *t = ord[a];
             size_t b = a;
-            while (b > 0 && hdr_cmp(&s->hdrs[b - 1], &t) > 0) {
-                s->hdrs[b] = s->hdrs[b - 1];
+            while (b > 0 && hdr_cmp(ord[b - 1], t) > 0) {
+                ord[b] = ord[b - 1];
                 b--;
             }
-            s->hdrs[b] = t;
+            ord[b] = t;
         }
     } else {
-        qsort(s->hdrs, nh, sizeof *s->hdrs, hdr_qsort_cmp);
+        qsort(ord, nh, sizeof *ord, hdr_qsort_cmp);
     }
 
     /* Path: normalized or as sent, then encoded. */
@@ -927,8 +954,8 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
         return rc;
     *p++ = '\n';
     for (size_t i = 0; i < nh; i++) {
-        const hdr_ent *h = &s->hdrs[i];
-        if (i && same_name(h, &s->hdrs[i - 1])) {
+        hdr_ent *h = ord[i];
+        if (i && same_name(h, ord[i - 1])) {
             p[-1] = ','; /* replace the newline: join repeated names */
         } else {
             /* Lowercase the name into place; remember where, so the
@@ -936,7 +963,7 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
              * branched on, per byte. */
             uint64_t bad = 0;
             size_t k = 0;
-            s->hdrs[i].idx = (size_t)(p - crb->ptr);
+            h->idx = (size_t)(p - crb->ptr);
             for (; h->name.len - k >= 8; k += 8) {
                 uint64_t x = load64(h->name.ptr + k);
                 bad |= has_below(x, 0x21) | (x & HIGHS) |
@@ -959,8 +986,8 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
     *p++ = '\n';
     size_t sh_off = (size_t)(p - crb->ptr);
     for (size_t i = 0; i < nh; i++) {
-        const hdr_ent *h = &s->hdrs[i];
-        if (i && same_name(h, &s->hdrs[i - 1]))
+        const hdr_ent *h = ord[i];
+        if (i && same_name(h, ord[i - 1]))
             continue;
         if (i)
             *p++ = ';';

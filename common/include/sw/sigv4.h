@@ -7,7 +7,14 @@
  * memory and its own key cache, which it wipes on free.
  *
  * Derived signing keys are cached per (secret, date, region, service), so
- * signing many requests costs two SHA-256 passes and one HMAC each. */
+ * signing many requests costs two SHA-256 passes and one HMAC each.
+ * A signer (its cache and scratch space) is for one thread at a time.
+ *
+ * Headers never signed: Authorization and X-Amz-Date (replaced by the
+ * signer's own), and, as botocore does, User-Agent, Expect,
+ * Transfer-Encoding and X-Amzn-Trace-Id (proxies and HTTP libraries change
+ * them). A caller's X-Amz-Security-Token / X-Amz-Content-Sha256 is ignored
+ * when the signer adds its own (session token set / ADD_CONTENT_SHA256). */
 #ifndef SW_SIGV4_H
 #define SW_SIGV4_H
 
