@@ -17,6 +17,7 @@
 
 #include <cJSON.h>
 
+#include "sw/exit.h"
 #include "sw/sigv4.h"
 
 #define USER_AGENT "scratchwork/0.1"
@@ -655,4 +656,18 @@ sw_result sw_aws_json_call(sw_aws_client *c, const char *json_version,
     sw_http_header h[] = {{"Content-Type", ctype}, {"X-Amz-Target", target}};
     sw_aws_request req = {"POST", "/", NULL, h, 2, body};
     return sw_aws_send(c, &req, resp_body, err);
+}
+
+/* sw_aws_exit_code: an AWS error answer is transient only if the standard
+ * retry mode would retry it (or it is a 5xx or an expired token, which a
+ * fresh attempt with fresh credentials may pass); any other answer will be
+ * the same next time, so it is bad input or configuration. */
+int sw_aws_exit_code(sw_result rc, const sw_aws_error *err)
+{
+    if (rc != SW_E_AWS || !err)
+        return sw_exit_code_for(rc);
+    if (err->retryable || err->throttling || err->http_status >= 500 ||
+        strncmp(err->code, "ExpiredToken", 12) == 0)
+        return SW_EXIT_TRANSIENT;
+    return SW_EXIT_BAD_INPUT;
 }

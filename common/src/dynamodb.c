@@ -691,7 +691,7 @@ sw_result sw_ddb_query(sw_aws_client *c, const char *table,
         return rc;
     if (!(all = cJSON_CreateArray()) ||
         (q->index && !cJSON_AddStringToObject(req, "IndexName", q->index)) ||
-        (!q->scan_forward &&
+        (q->descending &&
          !cJSON_AddFalseToObject(req, "ScanIndexForward"))) {
         rc = local_error(err, SW_E_NOMEM, "out of memory");
         goto out;
@@ -771,8 +771,7 @@ typedef struct batch {
     size_t *ring; /* capacity n */
     size_t head, count;
     unsigned char *done;
-    uint64_t rng;
-    long base_ms, cap_ms;
+    sw_retry_state backoff; /* the standard mode's jitter shape */
     int round; /* consecutive answers that left work undone */
 } batch;
 
@@ -813,23 +812,6 @@ static size_t take_chunk(batch *b, size_t chunk[DDB_BATCH_MAX])
         b->count++;
     }
     return taken;
-}
-
-/* backoff_ms: the next full-jitter delay, uniform in [0, min(cap,
- * base * 2^round)], the standard retry mode's shape (sw/retry.h). */
-static long backoff_ms(batch *b)
-{
-    long ceil = b->base_ms;
-    for (int r = 0; r < b->round && ceil < b->cap_ms; r++)
-        ceil *= 2;
-    if (ceil > b->cap_ms)
-        ceil = b->cap_ms;
-    /* xorshift64*: jitter only, not security. */
-    b->rng ^= b->rng >> 12;
-    b->rng ^= b->rng << 25;
-    b->rng ^= b->rng >> 27;
-    return (long)((b->rng * 0x2545F4914F6CDD1DULL >> 33) %
-                  (uint64_t)(ceil + 1));
 }
 
 /* match_unprocessed: marks in `back` the chunk members that resp lists in
@@ -945,12 +927,11 @@ sw_result sw_ddb_batch_write(sw_aws_client *c, const char *table,
     }
     b.items = items;
     b.n = n;
-    b.base_ms = pol.base_delay_ms > 0 ? pol.base_delay_ms : 1;
-    b.cap_ms = pol.max_backoff_ms > b.base_ms ? pol.max_backoff_ms : b.base_ms;
-    b.rng = ((uint64_t)now_ms() << 20) ^ (uint64_t)getpid() ^
-            (uint64_t)(uintptr_t)&b;
-    if (!b.rng)
-        b.rng = 0x9E3779B97F4A7C15ULL;
+    if (pol.base_delay_ms < 1)
+        pol.base_delay_ms = 1;
+    sw_retry_state_init(&b.backoff, &pol,
+                        ((uint64_t)now_ms() << 20) ^ (uint64_t)getpid() ^
+                            (uint64_t)(uintptr_t)&b);
     for (size_t i = 0; i < n; i++)
         ring_push(&b, i);
     deadline = now_ms() + (deadline_ms > 0 ? deadline_ms
@@ -998,7 +979,7 @@ sw_result sw_ddb_batch_write(sw_aws_client *c, const char *table,
          * back off harder only while nothing gets through. Near the
          * deadline, wait at most half the time left so the last items
          * still get their tries. */
-        long delay = backoff_ms(&b);
+        long delay = sw_retry_backoff_ms(&b.backoff, b.round + 1);
         long long left_ms = deadline - now_ms();
         if (res->written == before)
             b.round++;

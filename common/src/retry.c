@@ -111,10 +111,17 @@ int sw_retry_should_retry(sw_retry_state *st, int attempt,
     if (cost > st->quota)
         return 0;
     st->quota -= cost;
-    long ceiling = backoff_ceiling_ms(&st->policy, attempt < 1 ? 1 : attempt);
+    long delay = sw_retry_backoff_ms(st, attempt);
     if (delay_ms)
-        *delay_ms = (long)(next_unit(st) * (double)ceiling);
+        *delay_ms = delay;
     return 1;
+}
+
+/* sw_retry_backoff_ms: full jitter under the exponential ceiling. */
+long sw_retry_backoff_ms(sw_retry_state *st, int attempt)
+{
+    long ceiling = backoff_ceiling_ms(&st->policy, attempt < 1 ? 1 : attempt);
+    return (long)(next_unit(st) * (double)ceiling);
 }
 
 /* sw_retry_on_success: refunds the last retry's cost (or 1 token for a

@@ -7,9 +7,9 @@
  *             "code":"ValidationException","message":"...",
  *             "request_id":"...","retryable":false,"throttling":false,
  *             "attempts":1}
- * Exit code: sw_exit_code_for(result): 0 ok, 2 config/bad input, 3 network,
- * timeouts and any AWS error (the library does not judge AWS errors: see
- * "code" and "retryable").
+ * Exit code: sw_aws_exit_code(result, error): 0 ok; 2 config/bad input or
+ * an AWS error that retrying cannot fix (bad signature, access denied,
+ * validation); 3 network, timeouts, throttling and 5xx.
  *
  * usage: sw_aws_call [--service dynamodb] [--service-id DYNAMODB]
  *                    [--json-version 1.0] [--target T] [--body JSON |
@@ -111,6 +111,7 @@ int main(int argc, char **argv)
     const char *why = NULL;
     sw_aws_config cfg = {{service, service, service_id, 0}, NULL, NULL, NULL,
                          NULL};
+    sw_aws_error last_err = {0};
     sw_result rc = sw_creds_provider_new(NULL, &creds);
     if (!rc)
         rc = sw_aws_client_new(&cfg, creds, &c, &why);
@@ -147,12 +148,14 @@ int main(int argc, char **argv)
         }
         print_line(o);
         sw_buf_free(&out);
-        if (r && i == repeat - 1)
+        if (r && i == repeat - 1) {
             rc = r;
+            last_err = err;
+        }
     }
     sw_aws_client_free(c);
     sw_creds_provider_free(creds);
     sw_buf_free(&in);
     sw_http_global_cleanup();
-    return sw_exit_code_for(rc);
+    return sw_aws_exit_code(rc, &last_err);
 }

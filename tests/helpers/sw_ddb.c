@@ -36,17 +36,6 @@ typedef struct opts {
     long deadline_ms;
 } opts;
 
-/* exit_code: the exit code for rc. An AWS error answer that the standard
- * retry mode would not retry (bad signature, access denied, validation) will
- * fail the same way next time, so it is bad input/configuration (2), not a
- * transient failure (3) as sw_exit_code_for(SW_E_AWS) alone would say. */
-static int exit_code(sw_result rc, const sw_aws_error *err)
-{
-    if (rc == SW_E_AWS && err && !err->retryable)
-        return SW_EXIT_BAD_INPUT;
-    return sw_exit_code_for(rc);
-}
-
 /* emit: prints o as one line and deletes it. */
 static void emit(cJSON *o)
 {
@@ -81,7 +70,7 @@ static int fail(sw_result rc, const sw_aws_error *err, const char *why,
         cJSON_AddNumberToObject(o, "requests", res->requests);
     }
     emit(o);
-    return rc == SW_OK ? SW_EXIT_INTERNAL : exit_code(rc, err);
+    return rc == SW_OK ? SW_EXIT_INTERNAL : sw_aws_exit_code(rc, err);
 }
 
 /* usage: prints the usage failure line; returns exit code 2. */
@@ -304,7 +293,7 @@ static int run(sw_aws_client *c, const opts *o)
         rc = sw_ddb_delete_item(c, o->table, obj, &e, &err);
     } else if (!strcmp(o->cmd, "query")) {
         sw_ddb_query_opts q = {.index = o->index, .expr = e,
-                               .limit = o->limit, .scan_forward = !o->desc,
+                               .limit = o->limit, .descending = o->desc,
                                .max_items = o->max_items};
         rc = sw_ddb_query(c, o->table, &q, &result, &err);
         result_name = "items";

@@ -63,7 +63,7 @@ def test_wrong_secret():
          "wrong secret: 403 SignatureDoesNotMatch parsed, not retried")
     t.ok("not-the-secret" not in json.dumps(out) + err,
          "the secret appears nowhere in the output")
-    t.eq(rc, 3, "exit code for an AWS error is 3 (sw_exit_code_for)")
+    t.eq(rc, 2, "a bad signature will not pass on retry: exit 2")
 
 
 def test_faults_then_success():

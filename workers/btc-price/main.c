@@ -283,19 +283,6 @@ static sw_result put_price(sw_aws_client *client, const config *c,
     return rc;
 }
 
-/* write_exit_code: the exit code for a failed write: 3 when trying again
- * may work (throttling, 5xx, expired credentials, transport), 2 when it
- * will not (AccessDenied, validation, missing table). */
-static int write_exit_code(sw_result rc, const sw_aws_error *err)
-{
-    if (rc != SW_E_AWS)
-        return sw_exit_code_for(rc);
-    if (err->retryable || err->throttling || err->http_status >= 500 ||
-        strncmp(err->code, "ExpiredToken", 12) == 0)
-        return SW_EXIT_TRANSIENT;
-    return SW_EXIT_BAD_INPUT;
-}
-
 /* list_reasons: appends "name: reason; ..." for the dropped sources. */
 static void list_reasons(char *msg, size_t cap, const config *c,
                          const quote *q)
@@ -421,7 +408,7 @@ static int run(const config *c, sw_aws_client *client)
         cJSON_AddStringToObject(fields, "outcome", "already_written");
         code = SW_EXIT_OK;
     } else {
-        code = write_exit_code(rc, &err);
+        code = sw_aws_exit_code(rc, &err);
         snprintf(msg, sizeof msg, "write to %s failed (%s, exit %d): %s%s%s",
                  c->table,
                  code == SW_EXIT_TRANSIENT ? "transient" : "not retryable",

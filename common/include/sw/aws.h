@@ -96,6 +96,13 @@ sw_result sw_aws_json_call(sw_aws_client *c, const char *json_version,
 void sw_aws_parse_error(long http_status, sw_cursor content_type,
                         sw_cursor body, sw_aws_error *err);
 
+/* sw_aws_exit_code: the exit code (sw/exit.h) a worker ends with when a
+ * call failed with rc/err: 3 when trying again may work (throttling, 5xx,
+ * expired credentials, transport trouble), 2 when an AWS answer says it
+ * will not (access denied, bad signature, validation, missing resource,
+ * a failed condition); other results as sw_exit_code_for. */
+int sw_aws_exit_code(sw_result rc, const sw_aws_error *err);
+
 /* sw_aws_resolve_region: the region from AWS_REGION / AWS_DEFAULT_REGION
  * (NULL if unset). */
 const char *sw_aws_resolve_region(void);

@@ -58,7 +58,7 @@ typedef struct sw_ddb_query {
     const char *index;        /* IndexName, or NULL */
     sw_ddb_expr expr;         /* key_condition required */
     int limit;                /* page size, 0: service default */
-    int scan_forward;         /* 1 ascending (default), 0 descending */
+    int descending;           /* 0: ascending (default), 1: descending */
     int max_items;            /* stop after this many, 0: all pages */
 } sw_ddb_query_opts; /* not "sw_ddb_query": that is the function's name */
 

@@ -45,6 +45,12 @@ void sw_retry_state_init(sw_retry_state *st, const sw_retry_policy *p,
 int sw_retry_should_retry(sw_retry_state *st, int attempt,
                           enum sw_retry_kind kind, long *delay_ms);
 
+/* sw_retry_backoff_ms: a full-jitter delay for retry number `attempt`
+ * (1-based): uniform in [0, min(base * 2^(attempt-1), max_backoff)).
+ * Advances the jitter PRNG; spends no quota and checks no budget, so loops
+ * with their own stop rule (a deadline) can share the backoff shape. */
+long sw_retry_backoff_ms(sw_retry_state *st, int attempt);
+
 /* sw_retry_on_success: refunds quota after a successful attempt. */
 void sw_retry_on_success(sw_retry_state *st, int was_retry,
                          enum sw_retry_kind last_kind);
