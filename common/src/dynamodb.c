@@ -553,11 +553,14 @@ static sw_result new_request(const char *table, const char *name,
     return SW_OK;
 }
 
-/* sw_ddb_put_item: PutItem with an optional condition. Returns SW_OK,
- * SW_E_CONDITION, SW_E_INVALID, or sw_aws_send's results. */
-sw_result sw_ddb_put_item(sw_aws_client *c, const char *table,
-                          const cJSON *item, const sw_ddb_expr *expr,
-                          sw_aws_error *err)
+/* conditional_write: PutItem or DeleteItem: a request of the table, one
+ * object (the Item or the Key) and an optional condition, whose answer is not
+ * kept. Returns SW_OK, SW_E_CONDITION, SW_E_INVALID or sw_aws_send's
+ * results. */
+static sw_result conditional_write(sw_aws_client *c, const char *op,
+                                   const char *table, const char *name,
+                                   const cJSON *obj, const sw_ddb_expr *expr,
+                                   sw_aws_error *err)
 {
     sw_aws_error local;
     cJSON *req;
@@ -565,11 +568,20 @@ sw_result sw_ddb_put_item(sw_aws_client *c, const char *table,
     if (!err)
         err = &local;
     memset(err, 0, sizeof(*err));
-    if ((rc = new_request(table, "Item", item, expr, EX_COND, &req, err)))
+    if ((rc = new_request(table, name, obj, expr, EX_COND, &req, err)))
         return rc;
-    rc = ddb_call(c, "PutItem", req, NULL, err);
+    rc = ddb_call(c, op, req, NULL, err);
     cJSON_Delete(req);
     return rc;
+}
+
+/* sw_ddb_put_item: PutItem with an optional condition. Returns SW_OK,
+ * SW_E_CONDITION, SW_E_INVALID, or sw_aws_send's results. */
+sw_result sw_ddb_put_item(sw_aws_client *c, const char *table,
+                          const cJSON *item, const sw_ddb_expr *expr,
+                          sw_aws_error *err)
+{
+    return conditional_write(c, "PutItem", table, "Item", item, expr, err);
 }
 
 /* sw_ddb_get_item: consistent GetItem; *item_out is the item or NULL when
@@ -653,17 +665,7 @@ sw_result sw_ddb_delete_item(sw_aws_client *c, const char *table,
                              const cJSON *key, const sw_ddb_expr *expr,
                              sw_aws_error *err)
 {
-    sw_aws_error local;
-    cJSON *req;
-    sw_result rc;
-    if (!err)
-        err = &local;
-    memset(err, 0, sizeof(*err));
-    if ((rc = new_request(table, "Key", key, expr, EX_COND, &req, err)))
-        return rc;
-    rc = ddb_call(c, "DeleteItem", req, NULL, err);
-    cJSON_Delete(req);
-    return rc;
+    return conditional_write(c, "DeleteItem", table, "Key", key, expr, err);
 }
 
 /* sw_ddb_query: Query, page after page (LastEvaluatedKey becomes the next
