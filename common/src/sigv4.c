@@ -508,13 +508,6 @@ static inline uint64_t has_below(uint64_t x, unsigned n)
     return (x - ONES * n) & ~x & HIGHS;
 }
 
-/* has_byte: nonzero when some byte of x equals c. */
-static inline uint64_t has_byte(uint64_t x, unsigned char c)
-{
-    uint64_t v = x ^ (ONES * c);
-    return (v - ONES) & ~v & HIGHS;
-}
-
 /* lower64: ASCII-lowercases the 8 bytes of x. */
 static inline uint64_t lower64(uint64_t x)
 {
@@ -646,11 +639,16 @@ static int skip_header(sw_cursor name, int own_token, int own_sha)
     }
 }
 
-/* valid_name_byte: a byte allowed in a header name (an RFC 9110 token
- * char, loosely: visible ASCII other than ':'). */
+/* TCHAR_BITS: RFC 9110 token characters (ALPHA, DIGIT and
+ * !#$%&'*+-.^_`|~), one bit per byte value. Header names must be tokens:
+ * anything else, ';' above all, would make SignedHeaders ambiguous. */
+static const uint64_t TCHAR_BITS[2] = {0x03ff6cfa00000000ULL,
+                                       0x57ffffffc7fffffeULL};
+
+/* valid_name_byte: 1 when c may appear in a header name. */
 static inline unsigned valid_name_byte(unsigned char c)
 {
-    return ((unsigned)(c - 0x21) < 0x5e) & (c != ':');
+    return c < 128 ? (unsigned)(TCHAR_BITS[c >> 6] >> (c & 63)) & 1 : 0;
 }
 
 /* ensure_hdrs: grows the header entry array to hold n entries. */
@@ -896,13 +894,13 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
                               (sw_cursor){out->amz_date, 16}, idx++};
     hbytes += 2 * 10 + 16 + 3;
     if (sign_token) {
-        s->hdrs[nh++] = (hdr_ent){name_key(SW_CURSOR_LIT("x-amz-s")),
+        s->hdrs[nh++] = (hdr_ent){name_key(SW_CURSOR_LIT("x-amz-security-token")),
                                   SW_CURSOR_LIT("x-amz-security-token"),
                                   cr->session_token, idx++};
         hbytes += 2 * 20 + cr->session_token.len + 3;
     }
     if (own_sha) {
-        s->hdrs[nh++] = (hdr_ent){name_key(SW_CURSOR_LIT("x-amz-c")),
+        s->hdrs[nh++] = (hdr_ent){name_key(SW_CURSOR_LIT("x-amz-content-sha256")),
                                   SW_CURSOR_LIT("x-amz-content-sha256"),
                                   phash, idx++};
         hbytes += 2 * 20 + phash.len + 3;
@@ -961,17 +959,9 @@ sw_result sw_sigv4_sign(sw_sigv4_signer *s, const sw_sigv4_params *params,
             /* Lowercase the name into place; remember where, so the
              * signed-header list can copy it. Validity is collected, not
              * branched on, per byte. */
-            uint64_t bad = 0;
-            size_t k = 0;
+            unsigned bad = 0;
             h->idx = (size_t)(p - crb->ptr);
-            for (; h->name.len - k >= 8; k += 8) {
-                uint64_t x = load64(h->name.ptr + k);
-                bad |= has_below(x, 0x21) | (x & HIGHS) |
-                       has_byte(x, 0x7f) | has_byte(x, ':');
-                store64(p, lower64(x));
-                p += 8;
-            }
-            for (; k < h->name.len; k++) {
+            for (size_t k = 0; k < h->name.len; k++) {
                 unsigned char c = (unsigned char)h->name.ptr[k];
                 bad |= !valid_name_byte(c);
                 *p++ = (char)lower(c);

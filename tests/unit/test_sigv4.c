@@ -410,6 +410,13 @@ static void test_headers(void)
     CHECK_EQ_INT(treq_sign(&t), SW_OK, "HOST in capitals is the host");
     treq_add(&t, "bad name", "x");
     CHECK_EQ_INT(treq_sign(&t), SW_E_INVALID, "space in a name: invalid");
+    t.h[t.req.header_count - 1].name = SW_CURSOR_LIT("a;b");
+    CHECK_EQ_INT(treq_sign(&t), SW_E_INVALID,
+                 "';' in a name (SignedHeaders separator): invalid");
+    t.h[t.req.header_count - 1].name = SW_CURSOR_LIT("X-Long-Header-Name(1)");
+    CHECK_EQ_INT(treq_sign(&t), SW_E_INVALID, "'(' in a name: invalid");
+    t.h[t.req.header_count - 1].name = SW_CURSOR_LIT("X-Ok_Name.1~!#$%&'*+^`|");
+    CHECK_EQ_INT(treq_sign(&t), SW_OK, "every token character: valid");
     treq_free(&t);
 }
 
@@ -451,6 +458,19 @@ static void test_flags(void)
     CHECK_EQ_INT(treq_sign(&t), SW_OK, "token: signs");
     CHECK_EQ_STR(signed_headers(&t), "host;x-amz-date;x-amz-security-token",
                  "session token signed by default");
+    /* Names sharing the added headers' first bytes sort around them (found
+     * by fuzz_sigv4: the added names once had short sort keys). */
+    t.p.flags = SW_SIGV4_ADD_CONTENT_SHA256;
+    treq_add(&t, "X-Amz-Secu", "1");
+    treq_add(&t, "x-amz-securitz", "2");
+    treq_add(&t, "x-amz-contenu", "3");
+    treq_add(&t, "x-amz-cont", "4");
+    CHECK_EQ_INT(treq_sign(&t), SW_OK, "near names: signs");
+    CHECK_EQ_STR(signed_headers(&t),
+                 "host;x-amz-cont;x-amz-content-sha256;x-amz-contenu;"
+                 "x-amz-date;x-amz-secu;x-amz-security-token;x-amz-securitz",
+                 "added headers sort by their whole names");
+    t.req.header_count = 1;
     t.p.flags = SW_SIGV4_TOKEN_UNSIGNED;
     CHECK_EQ_INT(treq_sign(&t), SW_OK, "token unsigned: signs");
     CHECK_EQ_STR(signed_headers(&t), "host;x-amz-date",
