@@ -110,7 +110,10 @@ def rand_query(rng):
 HEADER_NAMES = ["X-Custom", "x-custom", "X-CUSTOM", "Content-Type",
                 "X-Amz-Target", "X-Amz-Meta-Name", "x-amz-meta-b", "Accept",
                 "X-Trailing-", "My-Header1", "User-Agent", "X-Amzn-Trace-Id",
-                "Content-Encoding", "A", "z", "Z-Last"]
+                "Content-Encoding", "A", "z", "Z-Last",
+                # Next to the headers the signers add, in sort order.
+                "X-Amz-Dat", "x-amz-datf", "X-Amz-Secu", "x-amz-securitz",
+                "X-Amz-Cont", "x-amz-contenu", "Host2"]
 VALUE_CHARS = UNRESERVED + RESERVED + "\"/<>?[]{}|\\^`#%"
 
 
