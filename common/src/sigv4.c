@@ -57,7 +57,9 @@ typedef struct hdr_ent {
                      comparisons end here */
     sw_cursor name;
     sw_cursor value;
-    size_t idx; /* position, for a stable sort */
+    size_t idx; /* position, for a stable sort; once sorted, reused for
+                   the offset of the lowercased name in the canonical
+                   request (the SignedHeaders list copies it from there) */
 } hdr_ent;
 
 /* One query parameter: offsets of its encoded key and value in qbuf. */
@@ -354,7 +356,7 @@ static sw_result normalize_path(sw_sigv4_signer *s, sw_cursor path)
         start++;
     if (!any) /* nothing left: the root */
         *o++ = '/';
-    else if (any && path.ptr[path.len - 1] == '/')
+    else if (path.ptr[path.len - 1] == '/')
         *o++ = '/';
     s->path.len = (size_t)(o - base);
     s->path.ptr[s->path.len] = '\0';
@@ -366,7 +368,8 @@ static sw_result normalize_path(sw_sigv4_signer *s, sw_cursor path)
     return SW_OK;
 }
 
-/* q_less: orders query entries by encoded key, then encoded value. */
+/* q_cmp: orders query entries by encoded key, then encoded value (byte
+ * order), as botocore sorts its (key, value) pairs. */
 static int q_cmp(const char *b, const q_ent *x, const q_ent *y)
 {
     size_t n = x->klen < y->klen ? x->klen : y->klen;
@@ -578,7 +581,7 @@ static const unsigned char WS[256] = {
 
 /* put_trimmed: writes v without leading/trailing whitespace and with every
  * inner run of whitespace as one space; returns the new position. Copies
- * whole runs of other bytes with memcpy (most values have no spaces). */
+ * 8 bytes at a time while there is no whitespace in sight. */
 static char *put_trimmed(char *p, sw_cursor v)
 {
     const unsigned char *b = (const unsigned char *)v.ptr;
@@ -732,8 +735,8 @@ static int same_bytes(const void *a, const void *b, size_t n)
  * into *out; returns the cache slot, or NULL when the scope is too long to
  * cache. */
 static key_slot *signing_key(sw_sigv4_signer *s, sw_cursor secret,
-                        const char date[8], sw_cursor region,
-                        sw_cursor service, sw_hmac_sha256_ctx *out)
+                             const char date[8], sw_cursor region,
+                             sw_cursor service, sw_hmac_sha256_ctx *out)
 {
     int cacheable = region.len + service.len <= KEY_CACHE_NAMES &&
                     secret.len <= KEY_CACHE_SECRET;
