@@ -30,3 +30,4 @@ unit: test-build
 
 -include tests/fuzz/fuzz.mk
 -include tests/bench/bench.mk
+-include tests/bench/btc_price.mk
