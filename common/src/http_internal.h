@@ -35,13 +35,23 @@ sw_result sw_http__from_curl(int curlcode);
  * NULL. Never NULL. */
 const char *sw_http__ca_file(const sw_http_options *opt);
 
+/* sw_http__use_ca: makes the easy handle verify https servers against the
+ * CA bundle at path, parsed once per process and shared by every connection
+ * (instead of CURLOPT_CAINFO, which libcurl would parse again for each).
+ * Returns SW_OK, SW_E_CONFIG with err set (unreadable file, or no
+ * certificate in it), or SW_E_NOMEM. Thread-safe. */
+sw_result sw_http__use_ca(void *easy, const char *path, char *err,
+                          size_t errlen);
+
 /* sw_http__xfer_setup: configures the easy handle `easy` (fresh or reset
  * with curl_easy_reset) for one request: method, URL, headers, body,
- * timeouts (req->timeout_ms, else opt's, else the defaults), CA bundle,
+ * timeouts (req->timeout_ms, else opt's, else the defaults), the shared
+ * CA chain for https URLs (loaded on first use),
  * unix socket, http/https only, no redirects, and callbacks that fill resp
  * (whose buffers are reset). x must stay at the same address until
  * sw_http__xfer_cleanup. Returns SW_OK, SW_E_INVALID (no method or URL),
- * SW_E_NOMEM. On failure x is still safe to clean up. */
+ * SW_E_CONFIG (an https URL and an unusable CA bundle: resp->error says
+ * why), SW_E_NOMEM. On failure x is still safe to clean up. */
 sw_result sw_http__xfer_setup(sw_http__xfer *x, void *easy,
                               const sw_http_options *opt,
                               const sw_http_request *req,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -201,8 +202,14 @@ sw_result sw_http__xfer_setup(sw_http__xfer *x, void *easy,
                                      connect_ms < timeout_ms ? connect_ms
                                                              : timeout_ms));
     rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms));
-    rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_CAINFO,
-                                     sw_http__ca_file(opt)));
+    /* Servers are verified against the process-wide parsed bundle, not a
+     * CAINFO path libcurl would parse again for every connection. */
+    if (strncasecmp(req->url, "https://", 8) == 0) {
+        sw_result ca_rc = sw_http__use_ca(h, sw_http__ca_file(opt),
+                                          resp->error, sizeof resp->error);
+        if (ca_rc != SW_OK)
+            return ca_rc;
+    }
     rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, resp->error));
     rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
                                      (curl_off_t)(x->max_body > INT64_MAX

@@ -191,6 +191,34 @@ def test_tls():
     rc, out, err, _ = run("--ca", os.path.join(tmp, "ca.pem"),
                           f"https://localhost:{port}/")
     t.ok(rc == 0, "hostname verified against the SAN (localhost)", out)
+
+    # The bundle is parsed by libsw (tls_ca.c), not by mbedTLS's PEM reader:
+    # a real bundle has comments and many certificates; a damaged block is
+    # skipped, the rest still trusted; no certificate at all is a config
+    # error, as an unreadable file is.
+    with open(os.path.join(tmp, "ca.pem")) as f:
+        ca_pem = f.read()
+    with open(os.path.join(tmp, "otherca.pem")) as f:
+        other_pem = f.read()
+    damaged = ("-----BEGIN CERTIFICATE-----\nMIIB!!not base64!!\n"
+               "-----END CERTIFICATE-----\n")
+    bundles = {
+        "bundle-last.pem": "# a comment line\n" + other_pem + damaged + ca_pem,
+        "bundle-first.pem": ca_pem + "\n\n" + other_pem,
+        "bundle-crlf.pem": (other_pem + ca_pem).replace("\n", "\r\n"),
+        "bundle-none.pem": "# nothing here\n" + damaged,
+    }
+    for name, text in bundles.items():
+        with open(os.path.join(tmp, name), "w", newline="") as f:
+            f.write(text)
+    for name in ("bundle-last.pem", "bundle-first.pem", "bundle-crlf.pem"):
+        rc, out, err, _ = run("--ca", os.path.join(tmp, name), url)
+        t.ok(rc == 0 and out[0]["status"] == 200,
+             f"a multi-certificate bundle ({name}) trusts its CA", (out, err))
+    rc, out, err, _ = run("--ca", os.path.join(tmp, "bundle-none.pem"), url)
+    t.ok(rc == 2 and out[0]["result"] == "bad configuration" and
+         "no usable certificate" in out[0].get("error", ""),
+         "a bundle without a usable certificate: SW_E_CONFIG, says so", out)
     proc.terminate()
 
 
