@@ -49,7 +49,7 @@ $(SW_TEST_LIB): $(SW_TEST_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcsD $@ $^
 
-$(BUILD)/bin/sw-sign: common/tools/sw-sign.c $(SW_RELEASE_LIB)
+$(BUILD)/bin/sw-sign: common/tools/sw-sign.c common/tools/sw_rawreq.h $(SW_RELEASE_LIB)
 	@mkdir -p $(@D)
 	$(REL_CC) $(REL_CFLAGS) $< -o $@ $(REL_LDFLAGS) $(SW_RELEASE_LIB)
 
