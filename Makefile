@@ -26,7 +26,12 @@ include tests/tests.mk
 # Images, registry push and (later) the AWS deploy.
 -include $(sort $(wildcard deploy/*.mk))
 
-.PHONY: all clean distclean help
+.PHONY: all clean distclean help setup
+# setup: installs missing host tools with apt-get and moto with pip
+# (deps/setup-host.sh); silent when everything is there.
+setup:
+	@bash deps/setup-host.sh
+
 all: $(SW_RELEASE_LIB) $(SW_TOOLS) $(WORKER_BINS)
 
 help:

@@ -22,7 +22,9 @@ $(BUILD)/test/bin/%: tests/helpers/%.c $(SW_TEST_LIB)
 test-build: deps $(SW_TEST_LIB) $(SW_RELEASE_LIB) $(SW_TOOLS) $(UNIT_BINS) \
             $(TEST_HELPER_BINS)
 
-test: test-build
+# setup first (host tools, moto), then the build, then every test.
+test: setup
+	$(MAKE) test-build
 	BUILD=$(BUILD) tests/run
 
 unit: test-build

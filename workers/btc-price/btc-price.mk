@@ -35,5 +35,6 @@ btc-price: $(BUILD)/bin/btc-price
 
 # `make demo`: the release binary against a local moto_server and a local
 # TLS stand-in for the exchanges; no AWS account, no internet.
-demo: $(BUILD)/bin/btc-price
+demo: setup
+	$(MAKE) $(BUILD)/bin/btc-price
 	BUILD=$(BUILD) workers/btc-price/demo.sh
