@@ -28,7 +28,8 @@ $(BUILD)/test/bin/test_btc_price_parse: tests/unit/test_btc_price_parse.c \
 	$(TEST_CC) $(TEST_CFLAGS) -Itests/unit -Iworkers/btc-price $< \
 	    $(BTC_PURE_SRCS) -o $@ $(TEST_LDFLAGS) $(SW_TEST_LIB) $(DEPS_HOST_LIBS)
 
-test-build: $(BUILD)/test/bin/btc-price
+# The integration tests run the sanitizer build and the static release.
+test-build: $(BUILD)/test/bin/btc-price $(BUILD)/bin/btc-price
 
 .PHONY: btc-price demo
 btc-price: $(BUILD)/bin/btc-price
