@@ -218,11 +218,7 @@ def main():
     ex = None
     try:
         moto.create_table(TABLE, hash_key="pair", range_key="timestamp")
-        with open(os.path.join(ROOT, "policies", "btc-price.json")) as f:
-            policy = json.load(f)
-        for st in policy["Statement"]:
-            st["Resource"] = "*"  # moto matches policy Resources only to "*"
-        key = moto.user("btc-price", policy)
+        key = moto.worker_user("btc-price")
         ex = Exchanges()
         with tempfile.TemporaryDirectory(prefix="bench-btc-") as tmp:
             samples = measure(moto, key, ex, runs, tmp)

@@ -157,6 +157,18 @@ class Moto:
         key = iam.create_access_key(UserName=name)["AccessKey"]
         return key["AccessKeyId"], key["SecretAccessKey"]
 
+    def worker_user(self, worker):
+        """Creates an IAM user holding exactly policies/<worker>.json;
+        returns (id, secret). moto matches policy Resources only against
+        "*", so the ARNs (with their ${Region}/${AccountId}/${TableName}
+        placeholders) become "*"; the Action lists stay as the file has
+        them, so a permission the worker lacks still fails its calls."""
+        with open(os.path.join(ROOT, "policies", f"{worker}.json")) as f:
+            policy = json.load(f)
+        for st in policy["Statement"]:
+            st["Resource"] = "*"
+        return self.user(worker, policy)
+
     def create_table(self, name, hash_key="pk", range_key=None):
         ddb = self.admin("dynamodb")
         keys = [{"AttributeName": hash_key, "KeyType": "HASH"}]
