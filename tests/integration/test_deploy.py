@@ -1,0 +1,486 @@
+#!/usr/bin/env python3
+"""test_deploy - `make deploy`, `make destroy`, `make deploy DRY_RUN=1` and
+`make ecr-repos` (deploy/deploy.py, every call through the `aws` CLI) against
+moto_server with IAM auth on, deploying as moto's admin user. Everything is
+read back with the AWS CLI. The configuration is a copy of the repository's
+(CONFIG_DIR) so cases can change it; the image digest is a fake one in a
+temporary IMAGES_DIR. Bad-configuration cases run with a stand-in `aws` first
+on PATH that records every invocation: none may happen.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__) + "/../lib")
+from swtest import ACCOUNT, REGION, ROOT, Moto, Tap  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "deploy"))
+import deploy as deploy_py  # noqa: E402
+
+t = Tap()
+os.makedirs(os.path.join(ROOT, os.environ.get("BUILD", "build"), "test",
+                         "logs"), exist_ok=True)
+tmp = tempfile.mkdtemp(prefix="sw-deploy-")
+conf = os.path.join(tmp, "conf")
+for d in ("workers", "policies", "schedules"):
+    os.makedirs(os.path.join(conf, d))
+for w in deploy_py.all_workers():
+    os.makedirs(os.path.join(conf, "workers", w))
+    shutil.copy(os.path.join(ROOT, "workers", w, "deploy.json"),
+                os.path.join(conf, "workers", w))
+    shutil.copy(os.path.join(ROOT, "policies", f"{w}.json"),
+                os.path.join(conf, "policies"))
+for f in os.listdir(os.path.join(ROOT, "schedules")):
+    if f.endswith(".json"):
+        shutil.copy(os.path.join(ROOT, "schedules", f),
+                    os.path.join(conf, "schedules"))
+images = os.path.join(tmp, "images")
+DIGEST = "sha256:" + "ab" * 32
+os.makedirs(os.path.join(images, "btc-price"))
+with open(os.path.join(images, "btc-price", "digest"), "w") as f:
+    f.write(DIGEST + "\n")
+
+moto = Moto()
+ENV = moto.env(moto.admin_key, REGION=REGION, CONFIG_DIR=conf,
+               IMAGES_DIR=images, AWS_PAGER="")
+for k in ("AWS_REGION", "AWS_DEFAULT_REGION", "DRY_RUN", "WORKERS",
+          "SUBNETS", "SECURITY_GROUP", "ACCOUNT", "MAKEFLAGS", "MFLAGS"):
+    ENV.pop(k, None)
+ENV["AWS_ENDPOINT_URL_SQS"] = moto.endpoint
+
+
+def make(goal, env=None, **var):
+    """Runs `make goal VAR=...`; returns (rc, stdout lines, stderr)."""
+    args = ["make", "--no-print-directory", "-s", "-C", ROOT, goal] + \
+        [f"{k}={v}" for k, v in var.items()]
+    p = subprocess.run(args, env=env or ENV, capture_output=True, text=True,
+                       timeout=300)
+    return p.returncode, p.stdout.splitlines(), p.stderr
+
+
+def deploy(cmd, env, **var):
+    """Runs deploy.py itself (make turns every failure into its own exit 2);
+    returns (rc, stdout lines, stderr)."""
+    e = dict(env, **var)
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "deploy",
+                                                     "deploy.py"), cmd],
+                       env=e, capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout.splitlines(), p.stderr
+
+
+def aws(*args):
+    """One read-back call with the AWS CLI (as the admin user)."""
+    p = subprocess.run(["aws", *args, "--region", REGION, "--output", "json"],
+                       env=ENV, capture_output=True, text=True, timeout=60)
+    if p.returncode:
+        raise RuntimeError(f"aws {' '.join(args)}: {p.stderr.strip()}")
+    return json.loads(p.stdout) if p.stdout.strip() else {}
+
+
+def jobdefs():
+    """ACTIVE revisions of scratchwork-btc-price, oldest first."""
+    r = aws("batch", "describe-job-definitions", "--job-definition-name",
+            "scratchwork-btc-price", "--status", "ACTIVE")
+    return sorted(r["jobDefinitions"], key=lambda j: j["revision"])
+
+
+def ours():
+    """Every resource kind deploy makes: names of those that still exist
+    tagged project=scratchwork."""
+    left = []
+    for r in aws("iam", "list-roles")["Roles"]:
+        tags = aws("iam", "list-role-tags", "--role-name", r["RoleName"])
+        if deploy_py.tagged(tags.get("Tags")):
+            left.append("role " + r["RoleName"])
+    for c in aws("batch", "describe-compute-environments")[
+            "computeEnvironments"]:
+        if deploy_py.tagged(c.get("tags")):
+            left.append("ce " + c["computeEnvironmentName"])
+    for q in aws("batch", "describe-job-queues")["jobQueues"]:
+        if deploy_py.tagged(q.get("tags")):
+            left.append("queue " + q["jobQueueName"])
+    for j in aws("batch", "describe-job-definitions", "--status",
+                 "ACTIVE")["jobDefinitions"]:
+        if deploy_py.tagged(j.get("tags")):
+            left.append("jobdef " + j["jobDefinitionName"])
+    for n in aws("dynamodb", "list-tables")["TableNames"]:
+        arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{n}"
+        if deploy_py.tagged(aws("dynamodb", "list-tags-of-resource",
+                                "--resource-arn", arn).get("Tags")):
+            left.append("table " + n)
+    for g in aws("logs", "describe-log-groups")["logGroups"]:
+        if deploy_py.tagged(aws("logs", "list-tags-log-group",
+                                "--log-group-name",
+                                g["logGroupName"]).get("tags")):
+            left.append("log group " + g["logGroupName"])
+    for r in aws("events", "list-rules")["Rules"]:
+        if deploy_py.tagged(aws("events", "list-tags-for-resource",
+                                "--resource-arn", r["Arn"]).get("Tags")):
+            left.append("rule " + r["Name"])
+    qs = aws("sqs", "list-queues", "--endpoint-url", moto.endpoint)
+    left += ["sqs " + u for u in qs.get("QueueUrls", [])
+             if "scratchwork" in u]
+    return left
+
+
+def test_schedule_grammar():
+    good = ["rate(1 minute)", "rate(2 minutes)", "rate(1 hour)",
+            "rate(12 hours)", "rate(1 day)", "cron(0/5 * * * ? *)",
+            "cron(0 12 ? * MON-FRI *)", "cron(15 10 L * ? 2026)",
+            "cron(0 8 ? * 6#3 *)", "cron(0 0 1,15 JAN-MAR ? *)",
+            "cron(0 18 ? * 2L *)", "cron(0 0 3W * ? *)"]
+    bad = ["rate(2 minute)", "rate(1 minutes)", "rate(0 minutes)",
+           "rate(5 seconds)", "rate(02 hours)", "cron(0 12 * * ? )",
+           "cron(0 12 * * * *)", "cron(0 12 ? * ? *)", "cron(60 * * * ? *)",
+           "cron(0 24 * * ? *)", "cron(0 0 32 * ? *)", "cron(0 0 ? * 8 *)",
+           "cron(0 0 * 13 ? *)", "cron(0 0 * * ? 1969)", "every 2 minutes",
+           "cron(0/0 * * * ? *)"]
+    wrong = []
+    for e in good:
+        try:
+            deploy_py.check_schedule(e)
+        except deploy_py.ConfigError as x:
+            wrong.append(f"{e} refused: {x}")
+    for e in bad:
+        try:
+            deploy_py.check_schedule(e)
+            wrong.append(f"{e} accepted")
+        except deploy_py.ConfigError:
+            pass
+    t.eq(wrong, [], f"schedule grammar: {len(good)} valid expressions "
+         f"accepted, {len(bad)} invalid refused")
+    fg_bad = [("0.25", 4096), ("0.5", 512), ("0.5", 1536), ("1", 9216),
+              ("4", 31744), ("8", 18432), ("16", 36864), ("3", 8192)]
+    fg_good = [("0.25", 512), ("0.25", 2048), ("0.5", 4096), ("2", 16384),
+               ("4", 30720), ("8", 61440), ("16", 122880)]
+    wrong = []
+    for v, m in fg_good:
+        try:
+            deploy_py.check_fargate("w", v, m)
+        except deploy_py.ConfigError as x:
+            wrong.append(f"{v}/{m} refused: {x}")
+    for v, m in fg_bad:
+        try:
+            deploy_py.check_fargate("w", v, m)
+            wrong.append(f"{v}/{m} accepted")
+        except deploy_py.ConfigError:
+            pass
+    t.eq(wrong, [], "Fargate vCPU/memory table: valid pairs accepted, "
+         "invalid ones refused")
+
+
+def test_dry_run_on_empty():
+    rc, out, err = make("deploy", DRY_RUN=1)
+    t.eq(rc, 0, "make deploy DRY_RUN=1 exits 0")
+    calls = [ln for ln in out if ln.startswith("aws ")]
+    ops = [" ".join(ln.split()[1:3]) for ln in calls]
+    want = ["iam create-role", "iam put-role-policy", "logs create-log-group",
+            "dynamodb create-table", "dynamodb update-continuous-backups",
+            "batch create-compute-environment", "batch create-job-queue",
+            "batch register-job-definition", "sqs create-queue",
+            "events put-rule", "events put-targets"]
+    t.ok(all(w in ops for w in want) and
+         ops.index("batch create-job-queue") <
+         ops.index("batch register-job-definition") <
+         ops.index("events put-targets"),
+         "dry run prints each mutating call as an aws line, in order",
+         "\n".join(ops))
+    t.ok(any(ln.startswith("# ran: aws iam get-role") for ln in out) and
+         out[-1] == f"# DRY RUN: {len(calls)} mutating call(s) skipped",
+         "dry run marks read-only calls that ran and counts the skipped ones",
+         out[-1] if out else err)
+    import shlex
+    try:
+        parsed = [shlex.split(ln) for ln in calls]
+        reg = next(a for a in parsed if a[2] == "register-job-definition")
+        cp = json.loads(reg[reg.index("--container-properties") + 1])
+        okq = cp["image"].endswith("@" + DIGEST)
+    except (ValueError, StopIteration, KeyError) as e:
+        okq = False
+        err = str(e)
+    t.ok(okq, "dry-run lines are shell-quoted and complete (JSON arguments "
+         "parse back)", err)
+    t.eq(ours(), [], "dry run created nothing")
+
+
+def test_deploy_creates():
+    rc, out, err = make("deploy")
+    t.eq(rc, 0, "make deploy exits 0")
+    if rc:
+        print("# " + err.replace("\n", "\n# "))
+    t.ok(any(ln == "batch job definition scratchwork-btc-price: registered "
+             "revision 1" for ln in out) and
+         any(ln == "events rule scratchwork-btc-price: created" for ln in out),
+         "deploy reports what it created", "\n".join(out))
+    jd = jobdefs()
+    t.eq(len(jd), 1, "one job definition revision")
+    if not jd:
+        return
+    j = jd[0]
+    cp = j["containerProperties"]
+    t.eq(cp["image"], f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/"
+         f"scratchwork/btc-price@{DIGEST}", "job definition: image by digest")
+    t.eq(sorted((r["type"], r["value"]) for r in cp["resourceRequirements"]),
+         [("MEMORY", "512"), ("VCPU", "0.25")], "0.25 vCPU, 512 MiB")
+    env = {e["name"]: e["value"] for e in cp["environment"]}
+    t.ok(env.get("TABLE_NAME") == "btc-prices" and
+         env.get("PRICE_SOURCES") == "coinbase,kraken,bitstamp,coingecko" and
+         env.get("SLOT_SECONDS") == "120",
+         "environment from deploy.json plus TABLE_NAME from its table", env)
+    rs = j["retryStrategy"]
+    rules = [(e.get("onExitCode") or e.get("onStatusReason"),
+              e["action"].upper()) for e in rs["evaluateOnExit"]]
+    t.ok(rs["attempts"] == 3 and len(rules) <= 5 and
+         rules.index(("3", "RETRY")) < rules.index(("*", "EXIT")) and
+         ("Host EC2*", "RETRY") in rules and rules[-1] == ("*", "EXIT"),
+         "retryStrategy: 3 attempts, exit 3 and Spot reclaim retried, the "
+         "rest (2, 4) exit", rs)
+    t.eq(j.get("timeout"), {"attemptDurationSeconds": 90}, "timeout")
+    t.ok(cp["jobRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/"
+         "scratchwork-btc-price-job" and cp["executionRoleArn"] ==
+         f"arn:aws:iam::{ACCOUNT}:role/scratchwork-ecs-execution",
+         "job and execution roles", cp)
+    t.eq(cp["logConfiguration"], {"logDriver": "awslogs", "options": {
+        "awslogs-group": "/scratchwork/btc-price", "awslogs-region": REGION,
+        "awslogs-stream-prefix": "btc-price"}}, "awslogs to /scratchwork/W")
+    t.ok(j["platformCapabilities"] == ["FARGATE"] and
+         cp["networkConfiguration"] == {"assignPublicIp": "ENABLED"} and
+         cp["fargatePlatformConfiguration"] == {"platformVersion": "LATEST"}
+         and deploy_py.tagged(j["tags"]),
+         "Fargate, public IP, platform LATEST, tagged", j)
+    q = aws("batch", "describe-job-queues", "--job-queues",
+            "scratchwork")["jobQueues"][0]
+    order = sorted((c["order"], c["computeEnvironment"].split("/")[-1])
+                   for c in q["computeEnvironmentOrder"])
+    t.eq((q["state"], order), ("ENABLED", [(1, "scratchwork-fargate-spot"),
+                                          (2, "scratchwork-fargate")]),
+         "queue: ENABLED, Fargate Spot first, on-demand Fargate second")
+    ces = {c["computeEnvironmentName"]: c["computeResources"]["type"]
+           for c in aws("batch", "describe-compute-environments")[
+               "computeEnvironments"]}
+    t.eq(ces, {"scratchwork-fargate-spot": "FARGATE_SPOT",
+               "scratchwork-fargate": "FARGATE"}, "compute environment types")
+    r = aws("events", "describe-rule", "--name", "scratchwork-btc-price")
+    t.eq((r["ScheduleExpression"], r["State"]), ("rate(2 minutes)", "ENABLED"),
+         "rule schedule from schedules/btc-price.json")
+    tg = aws("events", "list-targets-by-rule", "--rule",
+             "scratchwork-btc-price")["Targets"]
+    tgt = tg[0] if tg else {}
+    t.ok(len(tg) == 1 and tgt["Arn"] == q["jobQueueArn"] and
+         tgt["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/scratchwork-events"
+         and tgt["BatchParameters"] == {"JobDefinition": "scratchwork-btc-price",
+                                        "JobName": "scratchwork-btc-price"} and
+         tgt["RetryPolicy"]["MaximumRetryAttempts"] == 3 and
+         tgt["DeadLetterConfig"]["Arn"] ==
+         f"arn:aws:sqs:{REGION}:{ACCOUNT}:scratchwork-events-dlq" and
+         "SCHEDULED_TIME" in tgt["InputTransformer"]["InputTemplate"],
+         "rule target: the queue, the events role, BatchParameters, retry "
+         "policy, dead-letter queue, SCHEDULED_TIME", tgt)
+    pol = aws("iam", "get-role-policy", "--role-name",
+              "scratchwork-btc-price-job", "--policy-name",
+              "worker")["PolicyDocument"]
+    t.eq(pol["Statement"][0]["Resource"],
+         f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/btc-prices",
+         "job role: the worker's policy, placeholders filled")
+    ev = aws("iam", "get-role-policy", "--role-name", "scratchwork-events",
+             "--policy-name", "submit-job")["PolicyDocument"]["Statement"]
+    t.ok(len(ev) == 1 and ev[0]["Action"] == ["batch:SubmitJob"] and
+         all(":job-queue/scratchwork" in r or
+             ":job-definition/scratchwork-btc-price" in r
+             for r in ev[0]["Resource"]),
+         "events role: batch:SubmitJob on our queue and job definition only",
+         ev)
+    tr = aws("iam", "get-role", "--role-name", "scratchwork-ecs-execution")[
+        "Role"]["AssumeRolePolicyDocument"]
+    t.eq(tr["Statement"][0]["Principal"], {"Service": "ecs-tasks.amazonaws.com"},
+         "execution role trusted by ecs-tasks")
+    tb = aws("dynamodb", "describe-table", "--table-name", "btc-prices")["Table"]
+    pitr = aws("dynamodb", "describe-continuous-backups", "--table-name",
+               "btc-prices")["ContinuousBackupsDescription"]
+    t.ok(tb["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST" and
+         sorted((k["AttributeName"], k["KeyType"]) for k in tb["KeySchema"]) ==
+         [("pair", "HASH"), ("timestamp", "RANGE")] and
+         pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"]
+         == "ENABLED", "table: on-demand, pair/timestamp keys, PITR on",
+         (tb, pitr))
+    lg = [g for g in aws("logs", "describe-log-groups")["logGroups"]
+          if g["logGroupName"] == "/scratchwork/btc-price"]
+    t.ok(lg and lg[0].get("retentionInDays") == 30, "log group, 30 days", lg)
+
+
+def test_second_deploy_unchanged():
+    rc, out, err = make("deploy")
+    t.ok(rc == 0 and out and all(ln.endswith("unchanged") or
+                                 ln.endswith("unchanged (revision 1)")
+                                 for ln in out),
+         "second deploy: every resource unchanged", "\n".join(out) + err)
+    t.eq(len(jobdefs()), 1, "second deploy registers no new revision")
+
+
+def test_env_change():
+    p = os.path.join(conf, "workers", "btc-price", "deploy.json")
+    with open(p) as f:
+        c = json.load(f)
+    c["environment"]["PRICE_QUORUM"] = "3"
+    with open(p, "w") as f:
+        json.dump(c, f)
+    rc, out, _ = make("deploy", DRY_RUN=1)
+    calls = [ln.split()[1:3] for ln in out if ln.startswith("aws ")]
+    t.eq(calls, [["batch", "register-job-definition"]],
+         "dry run after an env change: exactly the one registration")
+    rc, out, err = make("deploy")
+    changed = [ln for ln in out if not ln.endswith("unchanged") and
+               "unchanged (revision" not in ln]
+    t.eq((rc, changed), (0, ["batch job definition scratchwork-btc-price: "
+                             "registered revision 2"]),
+         "env change: only the job definition changes")
+    jd = jobdefs()
+    env = {e["name"]: e["value"] for e in jd[-1]["containerProperties"][
+        "environment"]}
+    t.ok(len(jd) == 2 and env["PRICE_QUORUM"] == "3",
+         "exactly one new revision, with the new environment",
+         [j["revision"] for j in jd])
+
+
+def test_ecr_repos():
+    rc, out, err = make("ecr-repos")
+    t.eq((rc, out), (0, ["ecr repository scratchwork/btc-price: created"]),
+         "make ecr-repos creates the repository")
+    r = aws("ecr", "describe-repositories", "--repository-names",
+            "scratchwork/btc-price")["repositories"][0]
+    lc = json.loads(aws("ecr", "get-lifecycle-policy", "--repository-name",
+                        "scratchwork/btc-price")["lifecyclePolicyText"])
+    tags = aws("ecr", "list-tags-for-resource", "--resource-arn",
+               r["repositoryArn"])["tags"]
+    t.ok(r["imageTagMutability"] == "IMMUTABLE" and
+         r["imageScanningConfiguration"]["scanOnPush"] and
+         deploy_py.tagged(tags) and
+         [x["selection"]["tagStatus"] for x in lc["rules"]] ==
+         ["untagged", "any"],
+         "repository: immutable tags, scan on push, lifecycle, tagged",
+         (r, lc, tags))
+    rc, out, err = make("ecr-repos")
+    t.eq((rc, out), (0, ["ecr repository scratchwork/btc-price: unchanged"]),
+         "second make ecr-repos: unchanged")
+
+
+def test_destroy():
+    # Hand-made, untagged resources of the same kinds: destroy must keep them.
+    aws("iam", "create-role", "--role-name", "handmade",
+        "--assume-role-policy-document",
+        json.dumps(deploy_py.trust("ecs-tasks.amazonaws.com")))
+    aws("logs", "create-log-group", "--log-group-name", "/handmade")
+    rc, out, err = make("destroy")
+    t.eq(rc, 0, "make destroy exits 0")
+    names = [ln.split(":")[0] for ln in out]
+    t.ok(names.index("events rule scratchwork-btc-price") <
+         names.index("batch job queue scratchwork") <
+         names.index("batch compute environment scratchwork-fargate-spot") <
+         names.index("iam role scratchwork-ecs-execution"),
+         "destroy goes in reverse order", "\n".join(out))
+    t.eq(ours(), [], "nothing tagged project=scratchwork is left")
+    t.ok(aws("iam", "get-role", "--role-name", "handmade") and
+         any(g["logGroupName"] == "/handmade" for g in
+             aws("logs", "describe-log-groups")["logGroups"]),
+         "hand-made untagged role and log group are still there")
+    # An untagged resource under a name deploy uses is left alone too (an
+    # IAM role: moto keeps a deleted log group's tags for a new one of the
+    # same name, so a log group cannot show this here).
+    aws("iam", "create-role", "--role-name", "scratchwork-events",
+        "--assume-role-policy-document",
+        json.dumps(deploy_py.trust("events.amazonaws.com")))
+    rc, out, err = make("destroy")
+    t.ok(rc == 0 and "iam role scratchwork-events: not tagged "
+         "project=scratchwork: left alone" in out and
+         aws("iam", "get-role", "--role-name", "scratchwork-events"),
+         "destroy leaves an untagged resource with our name alone", out)
+    rc, out, err = deploy("deploy", ENV)
+    t.ok(rc == 1 and "not tagged project=scratchwork" in err,
+         "deploy refuses to adopt it", err)
+
+
+def test_bad_config():
+    shim = os.path.join(tmp, "shim")
+    os.makedirs(shim, exist_ok=True)
+    log = os.path.join(tmp, "aws-calls.log")
+    with open(os.path.join(shim, "aws"), "w") as f:
+        f.write(f"#!/bin/sh\necho \"$*\" >>{log}\nexit 1\n")
+    os.chmod(os.path.join(shim, "aws"), 0o755)
+    base = dict(ENV, PATH=shim + ":" + ENV["PATH"],
+                AWS_ENDPOINT_URL="http://127.0.0.1:9")
+
+    def variant(name, edit):
+        d = os.path.join(tmp, "bad-" + name)
+        shutil.copytree(conf, d)
+        edit(d)
+        return d
+
+    def write(path, text):
+        with open(path, "w") as f:
+            f.write(text)
+
+    def sched(expr):
+        return lambda d: write(os.path.join(d, "schedules", "btc-price.json"),
+                               json.dumps({"worker": "btc-price",
+                                           "schedule": expr}))
+
+    def jobcfg(**kv):
+        def edit(d):
+            p = os.path.join(d, "workers", "btc-price", "deploy.json")
+            with open(p) as f:
+                c = json.load(f)
+            c.update(kv)
+            write(p, json.dumps(c))
+        return edit
+
+    def policy(action):
+        return lambda d: write(os.path.join(d, "policies", "btc-price.json"),
+                               json.dumps({"Version": "2012-10-17", "Statement": [
+                                   {"Effect": "Allow", "Action": action,
+                                    "Resource": "*"}]}))
+
+    cases = [
+        ("missing region", {"REGION": ""}, None, "no region"),
+        ("unknown worker", {"WORKERS": "nope"}, None, "unknown worker"),
+        ("rate(2 minute)", {}, sched("rate(2 minute)"), "rate(2 minutes)"),
+        ("cron with 5 fields", {}, sched("cron(0 12 * * ?)"), "6 fields"),
+        ("cron without ?", {}, sched("cron(0 12 * * MON *)"), "?"),
+        ("0.25 vCPU with 4096 MiB", {}, jobcfg(memory_mib=4096), "Fargate"),
+        ("policy not JSON", {}, lambda d: write(
+            os.path.join(d, "policies", "btc-price.json"), "{nope"),
+         "not valid JSON"),
+        ('policy Action "*"', {}, policy("*"), "wildcard"),
+        ('policy Action "dynamodb:*"', {}, policy(["dynamodb:*"]), "wildcard"),
+        ("missing image digest", {"IMAGES_DIR": os.path.join(tmp, "none")},
+         None, "make images"),
+    ]
+    for what, var, edit, needle in cases:
+        env = dict(base)
+        if edit:
+            env["CONFIG_DIR"] = variant(what.replace(" ", "_").replace(
+                "*", "x").replace('"', "").replace("(", "").replace(")", ""),
+                edit)
+        if os.path.exists(log):
+            os.unlink(log)
+        rc, out, err = deploy("deploy", env, **var)
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        t.ok(rc == 2 and len(lines) == 1 and needle in lines[0] and
+             lines[0].startswith("deploy: ") and not out and
+             not os.path.exists(log),
+             f"bad config, {what}: exit 2, one line, no aws call",
+             f"rc={rc} out={out} err={err!r} calls="
+             f"{open(log).read() if os.path.exists(log) else ''}")
+    rc, _, _ = deploy("deploy", base)
+    t.ok(rc == 1 and os.path.exists(log),
+         "control: a good configuration does call the (stand-in) aws")
+
+
+for fn in (test_schedule_grammar, test_bad_config, test_dry_run_on_empty,
+           test_deploy_creates, test_second_deploy_unchanged, test_env_change,
+           test_ecr_repos, test_destroy):
+    t.run(fn)
+shutil.rmtree(tmp, ignore_errors=True)
+t.done()
