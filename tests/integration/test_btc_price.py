@@ -363,6 +363,30 @@ def test_write_errors():
          "without dynamodb:PutItem: AccessDenied, exit 2", line)
 
 
+def test_policy_is_least_privilege():
+    """The worker's own credentials can do nothing but PutItem: reads,
+    deletes, queries and table listing are denied (sw_ddb, the same libsw
+    client the worker uses)."""
+    e = moto.env(KEY)
+    key = json.dumps({"pair": {"S": "BTC-USD"},
+                      "timestamp": {"S": "2024-01-01T12:00:00Z"}})
+    calls = {
+        "GetItem": ["get", TABLE, key],
+        "DeleteItem": ["delete", TABLE, key],
+        "Query": ["query", TABLE, "--key-condition", "#p = :p",
+                  "--names", '{"#p": "pair"}',
+                  "--values", '{":p": {"S": "BTC-USD"}}'],
+    }
+    for action, args in calls.items():
+        p = subprocess.run([os.path.join(TEST_BIN, "sw_ddb"), *args], env=e,
+                           capture_output=True, text=True, timeout=60)
+        out = json.loads(p.stdout.strip().splitlines()[-1]) if p.stdout.strip() else {}
+        t.ok(p.returncode == 2 and "AccessDenied" in out.get("code", "") and
+             action in out.get("message", ""),
+             f"the worker's policy denies dynamodb:{action} (exit 2)",
+             (p.returncode, out))
+
+
 def test_currency():
     ex_eur.reset()
     ex_eur.set_prices({"coinbase": "39000.01", "kraken": "39000.02000",
@@ -460,7 +484,8 @@ def test_bad_config():
 for fn in (test_happy_path, test_concurrent, test_one_down, test_refused,
            test_all_down, test_tls, test_quorum, test_malformed, test_absurd, test_huge,
            test_slow, test_same_slot_twice, test_throttle_retry,
-           test_lost_answer_retry, test_write_errors, test_currency,
+           test_lost_answer_retry, test_write_errors,
+           test_policy_is_least_privilege, test_currency,
            test_sources_subset, test_slot_from_clock,
            test_scheduled_time_offset, test_release_binary,
            test_bad_config):
