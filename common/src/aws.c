@@ -476,6 +476,7 @@ const char *sw_aws_client_region(const sw_aws_client *c)
 typedef struct attempt {
     sw_buf url;
     sw_buf path;
+    sw_buf host; /* Host header: the prefix (if any) and c->host */
     sw_sigv4_result sig;
     sw_http_header hdr[MAX_HEADERS];
     size_t nhdr;
@@ -491,10 +492,21 @@ static sw_result sign_and_build(sw_aws_client *c, const sw_aws_request *req,
         return SW_E_OVERFLOW;
     sw_buf_reset(&a->url);
     sw_buf_reset(&a->path);
+    sw_buf_reset(&a->host);
     const char *rpath = req->path && *req->path ? req->path : "/";
+    const char *prefix = req->host_prefix ? req->host_prefix : "";
+    if (strspn(prefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                       "0123456789-.") != strlen(prefix))
+        return SW_E_INVALID;
+    /* c->endpoint is scheme://host[:port]: the prefix goes after "://". */
+    size_t scheme_len = (size_t)(strstr(c->endpoint, "://") - c->endpoint) + 3;
     sw_result rc = sw_buf_appendf(&a->path, "%s%s", c->base_path, rpath);
     if (!rc)
-        rc = sw_buf_appendf(&a->url, "%s%s%s%s", c->endpoint, a->path.ptr,
+        rc = sw_buf_appendf(&a->host, "%s%s", prefix, c->host);
+    if (!rc)
+        rc = sw_buf_appendf(&a->url, "%.*s%s%s%s%s%s", (int)scheme_len,
+                            c->endpoint, prefix, c->endpoint + scheme_len,
+                            a->path.ptr,
                             req->query && *req->query ? "?" : "",
                             req->query ? req->query : "");
     if (rc)
@@ -502,7 +514,7 @@ static sw_result sign_and_build(sw_aws_client *c, const sw_aws_request *req,
     sw_sigv4_header sh[MAX_HEADERS];
     size_t n = 0;
     sh[n].name = SW_CURSOR_LIT("Host");
-    sh[n++].value = sw_cursor_from_cstr(c->host);
+    sh[n++].value = sw_cursor_from_buf(&a->host);
     for (size_t i = 0; i < req->header_count; i++) {
         sh[n].name = sw_cursor_from_cstr(req->headers[i].name);
         sh[n++].value = sw_cursor_from_cstr(req->headers[i].value);
@@ -525,7 +537,7 @@ static sw_result sign_and_build(sw_aws_client *c, const sw_aws_request *req,
     sw_secure_zero(&sc, sizeof sc);
     if (rc)
         return rc;
-    /* curl sends Host itself from the URL, identical to c->host. */
+    /* curl sends Host itself from the URL, identical to a->host. */
     a->nhdr = 0;
     for (size_t i = 0; i < req->header_count; i++)
         a->hdr[a->nhdr++] = req->headers[i];
@@ -640,6 +652,7 @@ sw_result sw_aws_send(sw_aws_client *c, const sw_aws_request *req,
     }
     sw_buf_free(&a.url);
     sw_buf_free(&a.path);
+    sw_buf_free(&a.host);
     sw_sigv4_result_free(&a.sig);
     sw_http_response_free(&resp);
     return rc;
@@ -654,7 +667,7 @@ sw_result sw_aws_json_call(sw_aws_client *c, const char *json_version,
     snprintf(ctype, sizeof ctype, "application/x-amz-json-%s",
              json_version ? json_version : "1.0");
     sw_http_header h[] = {{"Content-Type", ctype}, {"X-Amz-Target", target}};
-    sw_aws_request req = {"POST", "/", NULL, h, 2, body};
+    sw_aws_request req = {"POST", "/", NULL, h, 2, body, NULL};
     return sw_aws_send(c, &req, resp_body, err);
 }
 

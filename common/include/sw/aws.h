@@ -55,6 +55,10 @@ typedef struct sw_aws_request {
     const sw_http_header *headers; /* extra headers (Content-Type, ...) */
     size_t header_count;
     sw_cursor body;
+    /* Optional: prepended to the endpoint's host for this request only, e.g.
+     * "bucket." for S3's virtual-hosted style (https://bucket.s3...). NULL
+     * or "" keeps the endpoint's host. Letters, digits, '-' and '.' only. */
+    const char *host_prefix;
 } sw_aws_request;
 
 typedef struct sw_aws_client sw_aws_client;
