@@ -262,13 +262,21 @@ def load_worker(w, need_image, images_dir):
     except json.JSONDecodeError as e:
         raise ConfigError(f"policies/{w}.json is not valid JSON ({e})")
     check_policy_actions(doc, f"policies/{w}.json")
+    bucket = c.get("input_bucket")
+    if bucket is not None and not re.fullmatch(
+            r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", str(bucket)):
+        raise ConfigError(f"{w}: input_bucket {bucket!r} is not a bucket name")
     for ph in set(re.findall(r"\$\{([^}]*)\}", with_text)):
-        if ph not in ("Region", "AccountId", "TableName", "Partition"):
+        if ph not in ("Region", "AccountId", "TableName", "Partition",
+                      "InputBucket"):
             raise ConfigError(f"policies/{w}.json: unknown placeholder "
                               f"${{{ph}}}")
         if ph == "TableName" and t is None:
             raise ConfigError(f"policies/{w}.json uses ${{TableName}} but "
                               f"workers/{w}/deploy.json has no table")
+        if ph == "InputBucket" and bucket is None:
+            raise ConfigError(f"policies/{w}.json uses ${{InputBucket}} but "
+                              f"workers/{w}/deploy.json has no input_bucket")
     c["policy_text"] = with_text
     if need_image:
         dpath = os.path.join(images_dir, w, "digest")
@@ -320,18 +328,26 @@ def load_schedules(workers):
     return out
 
 
+def region_of(env):
+    """(region, partition) from REGION, else AWS_REGION, else
+    AWS_DEFAULT_REGION; ConfigError if none is set or it is malformed.
+    Shared with deploy/runner.py."""
+    region = (env.get("REGION") or env.get("AWS_REGION") or
+              env.get("AWS_DEFAULT_REGION") or "").strip()
+    if not region:
+        raise ConfigError("no region: set REGION=... (or AWS_REGION)")
+    if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9]+", region):
+        raise ConfigError(f"region {region!r} is not a region name")
+    partition = "aws-cn" if region.startswith("cn-") else \
+        "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    return region, partition
+
+
 class Settings:
     """Everything the run needs, checked before any AWS call."""
 
     def __init__(self, cmd, env):
-        self.region = (env.get("REGION") or env.get("AWS_REGION") or
-                       env.get("AWS_DEFAULT_REGION") or "").strip()
-        if not self.region:
-            raise ConfigError("no region: set REGION=... (or AWS_REGION)")
-        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9]+", self.region):
-            raise ConfigError(f"region {self.region!r} is not a region name")
-        self.partition = "aws-cn" if self.region.startswith("cn-") else \
-            "aws-us-gov" if self.region.startswith("us-gov-") else "aws"
+        self.region, self.partition = region_of(env)
         self.account = (env.get("ACCOUNT") or "").strip()
         if self.account and not re.fullmatch(r"[0-9]{12}", self.account):
             raise ConfigError(f"ACCOUNT {self.account!r} is not 12 digits")
@@ -532,7 +548,8 @@ def iam_roles(aws, s):
         text = w["policy_text"]
         for k, v in (("Region", s.region), ("AccountId", s.account),
                      ("Partition", s.partition),
-                     ("TableName", (w.get("table") or {}).get("name", ""))):
+                     ("TableName", (w.get("table") or {}).get("name", "")),
+                     ("InputBucket", w.get("input_bucket") or "")):
             text = text.replace("${%s}" % k, v)
         arns[w["name"]] = ensure_role(
             aws, f"{PROJECT}-{w['name']}-job", trust("ecs-tasks.amazonaws.com"),
