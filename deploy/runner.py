@@ -65,6 +65,8 @@ OVERRIDE_LIMIT = 8192
 MAX_ITEM_BYTES = 1024
 MAX_SIZE = 10000
 LOG_SAMPLE = 20
+# A local run this small prints each child's result line (make demo).
+SHOW_LINES = 4
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 
 
@@ -455,6 +457,11 @@ def cmd_run(s, launch=launch_plain, out=say):
                 f"{err[-1] if err else '(no stderr)'}")
         out(f"run: {s.size - len(failed)} of {s.size} exited 0 in "
             f"{wall:.2f} s")
+        if s.size <= SHOW_LINES:
+            for i, r in res.items():
+                line = (r[1] or "").strip()
+                out(f"run: index {i} stdout: "
+                    f"{line[:150] + ' ...' if len(line) > 150 else line}")
         bad = check(aws, s, s.parent, {i: r[1] for i, r in res.items()}, out)
         return 1 if failed or bad else 0
     finally:
