@@ -554,10 +554,12 @@ def iam_roles(aws, s):
         arns[w["name"]] = ensure_role(
             aws, f"{PROJECT}-{w['name']}-job", trust("ecs-tasks.amazonaws.com"),
             {"worker": json.loads(text)})
+    # EventBridge submits only the scheduled workers' jobs (an array job's
+    # runner submits its own), so the events role names only those.
     jobdefs = []
-    for w in s.workers:
-        jobdefs += [s.arn("batch", f"job-definition/{PROJECT}-{w['name']}"),
-                    s.arn("batch", f"job-definition/{PROJECT}-{w['name']}:*")]
+    for name in sorted({sch["worker"] for sch in s.schedules}):
+        jobdefs += [s.arn("batch", f"job-definition/{PROJECT}-{name}"),
+                    s.arn("batch", f"job-definition/{PROJECT}-{name}:*")]
     events_policy = {"Version": "2012-10-17", "Statement": [{
         "Sid": "SubmitOurJobs", "Effect": "Allow",
         "Action": ["batch:SubmitJob"],

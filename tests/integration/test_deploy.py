@@ -39,9 +39,10 @@ for f in os.listdir(os.path.join(ROOT, "schedules")):
                     os.path.join(conf, "schedules"))
 images = os.path.join(tmp, "images")
 DIGEST = "sha256:" + "ab" * 32
-os.makedirs(os.path.join(images, "btc-price"))
-with open(os.path.join(images, "btc-price", "digest"), "w") as f:
-    f.write(DIGEST + "\n")
+for w in deploy_py.all_workers():
+    os.makedirs(os.path.join(images, w))
+    with open(os.path.join(images, w, "digest"), "w") as f:
+        f.write(DIGEST + "\n")
 
 moto = Moto()
 ENV = moto.env(moto.admin_key, REGION=REGION, CONFIG_DIR=conf,
@@ -347,8 +348,9 @@ def test_env_change():
 
 def test_ecr_repos():
     rc, out, err = make("ecr-repos")
-    t.eq((rc, out), (0, ["ecr repository scratchwork/btc-price: created"]),
-         "make ecr-repos creates the repository")
+    t.eq((rc, out), (0, [f"ecr repository scratchwork/{w}: created"
+                         for w in sorted(deploy_py.all_workers())]),
+         "make ecr-repos creates a repository per worker")
     r = aws("ecr", "describe-repositories", "--repository-names",
             "scratchwork/btc-price")["repositories"][0]
     lc = json.loads(aws("ecr", "get-lifecycle-policy", "--repository-name",
@@ -363,7 +365,8 @@ def test_ecr_repos():
          "repository: immutable tags, scan on push, lifecycle, tagged",
          (r, lc, tags))
     rc, out, err = make("ecr-repos")
-    t.eq((rc, out), (0, ["ecr repository scratchwork/btc-price: unchanged"]),
+    t.eq((rc, out), (0, [f"ecr repository scratchwork/{w}: unchanged"
+                         for w in sorted(deploy_py.all_workers())]),
          "second make ecr-repos: unchanged")
 
 
