@@ -200,7 +200,7 @@ def report(single, big, runs, size, jobs, elapsed):
         cpu = sum(x[1] for x in per)
         r = [x[2] for x in per]
         agg.append((total, cpu, statistics.median(r)))
-        print(f"| {label} | {total:.1f} | {size / total:.0f} | {cpu:.1f} | "
+        print(f"| {label} | {total:.1f} | {size / total:.1f} | {cpu:.1f} | "
               f"{mib(statistics.median(r)):.2f} / {mib(max(r)):.2f} |")
     print(f"| ratio python / C | {agg[1][0] / agg[0][0]:.1f}x | | "
           f"{agg[1][1] / agg[0][1]:.1f}x | {agg[1][2] / agg[0][2]:.1f}x |")
