@@ -39,3 +39,4 @@ btc-price: $(BUILD)/bin/btc-price
 demo: setup
 	$(MAKE) $(BUILD)/bin/btc-price
 	BUILD=$(BUILD) workers/btc-price/demo.sh
+	$(MAKE) --no-print-directory demo-array
