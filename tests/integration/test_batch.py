@@ -248,13 +248,73 @@ def test_terminate():
     rc, out = drv("terminate", o["jobId"], "workflow cancelled")
     t.ok(rc == 0 and out == {"ok": True}, "TerminateJob", out)
     jobs, _ = describe(o["jobId"])
-    t.ok(jobs is not None and jobs[o["jobId"]]["status"] in ("FAILED",
-                                                              "SUCCEEDED"),
-         "the terminated job is still described", jobs)
+    t.ok(jobs is not None and
+         jobs[o["jobId"]].get("statusReason") == "workflow cancelled",
+         "the terminated job carries the reason sent", jobs)
     rc, out = drv("terminate", "00000000-0000-4000-8000-000000000000",
                   "gone")
-    t.ok(rc == 0, "TerminateJob of an unknown id: moto answers 200 "
-         "(Batch does too)", out)
+    t.ok(rc == 0, "TerminateJob of an unknown id: moto answers 200", out)
+
+
+def test_wire():
+    """What goes on the wire, including the fields moto ignores
+    (retryStrategy, parameters), captured by a pass-through FaultProxy."""
+    seen = []
+
+    def record(req, forward):
+        seen.append((req.method, req.path, req.headers.get("Content-Type")
+                     or req.headers.get("content-type"), req.json,
+                     req.body))
+        return None
+    with FaultProxy(moto.endpoint, transform=record) as p:
+        rc, a = submit("wire-a", AWS_ENDPOINT_URL=p.url)
+        rc2, o = submit("wire-b", "--array-size", "5", "--depends",
+                        a["jobId"] + ":N_TO_N", "--depends", a["jobId"],
+                        "--timeout", "60",
+                        "--overrides", '{"command":["run","x"]}',
+                        "--parameters", '{"p":"v"}',
+                        "--retry", '{"attempts":3}',
+                        "--tags", '{"k":"v"}', AWS_ENDPOINT_URL=p.url)
+        t.ok(rc == 0 and rc2 == 0, "two submits through the proxy", o)
+        method, path, ctype, body, _ = seen[1]
+        t.eq((method, path, ctype), ("POST", "/v1/submitjob",
+                                     "application/json"),
+             "SubmitJob: POST /v1/submitjob, application/json")
+        t.eq(body, {"jobName": "wire-b", "jobQueue": QUEUE,
+                    "jobDefinition": JOBDEF,
+                    "dependsOn": [{"jobId": a["jobId"], "type": "N_TO_N"},
+                                  {"jobId": a["jobId"]}],
+                    "arrayProperties": {"size": 5},
+                    "containerOverrides": {"command": ["run", "x"]},
+                    "parameters": {"p": "v"},
+                    "retryStrategy": {"attempts": 3},
+                    "timeout": {"attemptDurationSeconds": 60},
+                    "tags": {"k": "v"}}, "SubmitJob body, every field")
+        t.eq(seen[0][3], {"jobName": "wire-a", "jobQueue": QUEUE,
+                          "jobDefinition": JOBDEF},
+             "a minimal SubmitJob body has only the three required fields")
+        seen.clear()
+        drv("terminate", o["jobId"], "stop \"now\"", AWS_ENDPOINT_URL=p.url)
+        t.eq([(x[1], x[3]) for x in seen],
+             [("/v1/terminatejob", {"jobId": o["jobId"],
+                                    "reason": 'stop "now"'})],
+             "TerminateJob: POST /v1/terminatejob {jobId, reason}")
+        seen.clear()
+        drv("describe", a["jobId"], o["jobId"], AWS_ENDPOINT_URL=p.url)
+        t.eq([(x[1], x[3]) for x in seen],
+             [("/v1/describejobs", {"jobs": [a["jobId"], o["jobId"]]})],
+             "DescribeJobs: POST /v1/describejobs {jobs: [ids]}")
+        seen.clear()
+        sns = moto.admin("sns")
+        topic = sns.create_topic(Name="sw-wire")["TopicArn"]
+        drv("sns-publish", topic, "a b+c~d", "s t", AWS_ENDPOINT_URL=p.url)
+        t.ok(seen and seen[0][1] == "/" and seen[0][2] ==
+             "application/x-www-form-urlencoded; charset=utf-8" and
+             seen[0][4] == ("Action=Publish&Version=2010-03-31&TopicArn=" +
+                            topic.replace(":", "%3A") +
+                            "&Message=a+b%2Bc~d&Subject=s+t").encode(),
+             "Publish: POST / form body, space as '+', '+' as %2B",
+             seen and seen[0][1:3] + (seen[0][4],))
 
 
 def test_errors():
@@ -433,6 +493,7 @@ t.run(test_diamond, "diamond")
 t.run(test_array, "array jobs")
 t.run(test_terminate, "terminate")
 t.run(test_errors, "errors")
+t.run(test_wire, "wire")
 t.run(test_sns, "sns")
 t.run(test_describe_many, "describe 150")
 moto.stop()
