@@ -684,3 +684,15 @@ int sw_aws_exit_code(sw_result rc, const sw_aws_error *err)
         return SW_EXIT_TRANSIENT;
     return SW_EXIT_BAD_INPUT;
 }
+
+/* sw_aws_local_error: a local failure in err's shape (see header). */
+sw_result sw_aws_local_error(sw_aws_error *err, sw_result rc, const char *why)
+{
+    if (err) {
+        int attempts = err->attempts;
+        memset(err, 0, sizeof(*err));
+        err->attempts = attempts;
+        snprintf(err->message, sizeof(err->message), "%s", why);
+    }
+    return rc;
+}

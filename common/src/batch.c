@@ -32,19 +32,6 @@ const sw_aws_service sw_batch_service = {
 #define BATCH_ID_MAX 256        /* a job id or ARN; generous, but bounded */
 #define BATCH_REASON_MAX 1024   /* TerminateJob reason; ours, to stay sane */
 
-/* local_error: fills err for a failure found on our side (no request made
- * or an unusable answer) and returns rc. */
-static sw_result local_error(sw_aws_error *err, sw_result rc, const char *why)
-{
-    if (err) {
-        int attempts = err->attempts;
-        memset(err, 0, sizeof(*err));
-        err->attempts = attempts;
-        snprintf(err->message, sizeof(err->message), "%s", why);
-    }
-    return rc;
-}
-
 /* is_alnum: an ASCII letter or digit. */
 static int is_alnum(char ch)
 {
@@ -222,7 +209,7 @@ static sw_result batch_call(sw_aws_client *c, const char *op,
         *resp = NULL;
     char *json = cJSON_PrintUnformatted(body);
     if (!json)
-        return local_error(err, SW_E_NOMEM, "out of memory");
+        return sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
     snprintf(path, sizeof(path), "/v1/%s", op);
     sw_http_header h[] = {{"Content-Type", "application/json"}};
     sw_aws_request req = {.method = "POST",
@@ -238,7 +225,7 @@ static sw_result batch_call(sw_aws_client *c, const char *op,
         if (!cJSON_IsObject(*resp)) {
             cJSON_Delete(*resp);
             *resp = NULL;
-            rc = local_error(err, SW_E_PARSE,
+            rc = sw_aws_local_error(err, SW_E_PARSE,
                              "Batch answer is not a JSON object");
         }
     }
@@ -258,15 +245,15 @@ sw_result sw_batch_submit_job(sw_aws_client *c, const sw_batch_submit *req,
         err = &scratch;
     memset(err, 0, sizeof(*err));
     if (!req || !job_id || job_id_len == 0)
-        return local_error(err, SW_E_INVALID,
+        return sw_aws_local_error(err, SW_E_INVALID,
                            "no request or no room for the job id");
     job_id[0] = '\0';
     const char *why = check_submit(req);
     if (why)
-        return local_error(err, SW_E_INVALID, why);
+        return sw_aws_local_error(err, SW_E_INVALID, why);
     cJSON *body = submit_body(req);
     if (!body)
-        return local_error(err, SW_E_NOMEM, "out of memory");
+        return sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
     cJSON *resp = NULL;
     sw_result rc = batch_call(c, "submitjob", body, &resp, err);
     cJSON_Delete(body);
@@ -274,9 +261,9 @@ sw_result sw_batch_submit_job(sw_aws_client *c, const sw_batch_submit *req,
         return rc;
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(resp, "jobId");
     if (!cJSON_IsString(id) || !id->valuestring[0])
-        rc = local_error(err, SW_E_PARSE, "SubmitJob answered no jobId");
+        rc = sw_aws_local_error(err, SW_E_PARSE, "SubmitJob answered no jobId");
     else if (strlen(id->valuestring) >= job_id_len)
-        rc = local_error(err, SW_E_OVERFLOW,
+        rc = sw_aws_local_error(err, SW_E_OVERFLOW,
                          "the job id does not fit the caller's buffer");
     else
         memcpy(job_id, id->valuestring, strlen(id->valuestring) + 1);
@@ -314,7 +301,7 @@ static sw_result describe_chunk(sw_aws_client *c, const char *const *ids,
     }
     if (!ok) {
         cJSON_Delete(body);
-        return local_error(err, SW_E_NOMEM, "out of memory");
+        return sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
     }
     cJSON *resp = NULL;
     sw_result rc = batch_call(c, "describejobs", body, &resp, err);
@@ -324,7 +311,7 @@ static sw_result describe_chunk(sw_aws_client *c, const char *const *ids,
     cJSON *jobs = cJSON_GetObjectItemCaseSensitive(resp, "jobs");
     if (!cJSON_IsArray(jobs)) {
         cJSON_Delete(resp);
-        return local_error(err, SW_E_PARSE,
+        return sw_aws_local_error(err, SW_E_PARSE,
                            "DescribeJobs answered no jobs array");
     }
     for (size_t i = 0; i < n; i++) {
@@ -351,17 +338,17 @@ sw_result sw_batch_describe_jobs(sw_aws_client *c, const char *const *job_ids,
         err = &scratch;
     memset(err, 0, sizeof(*err));
     if (!jobs_out)
-        return local_error(err, SW_E_INVALID, "no place for the answer");
+        return sw_aws_local_error(err, SW_E_INVALID, "no place for the answer");
     *jobs_out = NULL;
     if (n && !job_ids)
-        return local_error(err, SW_E_INVALID, "job_ids is NULL");
+        return sw_aws_local_error(err, SW_E_INVALID, "job_ids is NULL");
     for (size_t i = 0; i < n; i++)
         if (!check_id(job_ids[i]))
-            return local_error(err, SW_E_INVALID,
+            return sw_aws_local_error(err, SW_E_INVALID,
                                "a job id is empty, too long or not printable");
     cJSON *all = cJSON_CreateArray();
     if (!all)
-        return local_error(err, SW_E_NOMEM, "out of memory");
+        return sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
     for (size_t off = 0; off < n; off += BATCH_DESCRIBE_MAX) {
         size_t k = n - off < BATCH_DESCRIBE_MAX ? n - off : BATCH_DESCRIBE_MAX;
         sw_result rc = describe_chunk(c, job_ids + off, k, all, err);
@@ -385,16 +372,16 @@ sw_result sw_batch_terminate_job(sw_aws_client *c, const char *job_id,
         err = &scratch;
     memset(err, 0, sizeof(*err));
     if (!check_id(job_id))
-        return local_error(err, SW_E_INVALID,
+        return sw_aws_local_error(err, SW_E_INVALID,
                            "the job id is empty, too long or not printable");
     if (!reason || !reason[0] || strlen(reason) > BATCH_REASON_MAX)
-        return local_error(err, SW_E_INVALID,
+        return sw_aws_local_error(err, SW_E_INVALID,
                            "TerminateJob needs a reason (1-1024 bytes)");
     cJSON *body = cJSON_CreateObject();
     if (!body || !cJSON_AddStringToObject(body, "jobId", job_id) ||
         !cJSON_AddStringToObject(body, "reason", reason)) {
         cJSON_Delete(body);
-        return local_error(err, SW_E_NOMEM, "out of memory");
+        return sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
     }
     sw_result rc = batch_call(c, "terminatejob", body, NULL, err);
     cJSON_Delete(body);

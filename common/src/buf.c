@@ -184,6 +184,41 @@ char *sw_buf_detach(sw_buf *b)
     return p;
 }
 
+/* sw_utf8_valid: a strict RFC 3629 check, one sequence at a time. */
+bool sw_utf8_valid(sw_cursor c)
+{
+    const unsigned char *p = (const unsigned char *)c.ptr;
+    size_t i = 0, n = c.len;
+    while (i < n) {
+        unsigned b = p[i];
+        size_t len;
+        uint32_t cp, min;
+        if (b < 0x80) {
+            i++;
+            continue;
+        } else if ((b & 0xE0) == 0xC0) {
+            len = 2, cp = b & 0x1F, min = 0x80;
+        } else if ((b & 0xF0) == 0xE0) {
+            len = 3, cp = b & 0x0F, min = 0x800;
+        } else if ((b & 0xF8) == 0xF0) {
+            len = 4, cp = b & 0x07, min = 0x10000;
+        } else {
+            return false;
+        }
+        if (n - i < len)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 /* sw_secure_zero: memset, then an empty asm that claims to read the memory,
  * so the optimizer must keep the stores (the BoringSSL OPENSSL_cleanse
  * trick; a full-speed memset, unlike a volatile byte loop, which matters on

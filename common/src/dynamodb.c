@@ -402,19 +402,6 @@ cJSON *sw_ddb_unmarshal_item(const cJSON *item)
 
 /* ---- requests --------------------------------------------------------- */
 
-/* local_error: fills err for a failure found on our side (no request made
- * or an unusable answer) and returns rc. */
-static sw_result local_error(sw_aws_error *err, sw_result rc, const char *why)
-{
-    if (err) {
-        int attempts = err->attempts;
-        memset(err, 0, sizeof(*err));
-        err->attempts = attempts;
-        snprintf(err->message, sizeof(err->message), "%s", why);
-    }
-    return rc;
-}
-
 /* code_is: true when an AWS error code names `want`, with or without the
  * "namespace#" prefix some services put in __type. */
 static int code_is(const char *code, const char *want)
@@ -437,7 +424,7 @@ static sw_result ddb_call(sw_aws_client *c, const char *op, const cJSON *req,
     if (resp)
         *resp = NULL;
     if (!json)
-        return local_error(err, SW_E_NOMEM, "out of memory");
+        return sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
     snprintf(target, sizeof(target), DDB_TARGET_PREFIX "%s", op);
     memset(err, 0, sizeof(*err));
     rc = sw_aws_json_call(c, "1.0", target, sw_cursor_from_cstr(json), &body,
@@ -450,7 +437,7 @@ static sw_result ddb_call(sw_aws_client *c, const char *op, const cJSON *req,
         if (!cJSON_IsObject(*resp)) {
             cJSON_Delete(*resp);
             *resp = NULL;
-            rc = local_error(err, SW_E_PARSE,
+            rc = sw_aws_local_error(err, SW_E_PARSE,
                              "DynamoDB answer is not a JSON object");
         }
     }
@@ -532,19 +519,19 @@ static sw_result new_request(const char *table, const char *name,
     cJSON *req;
     *out = NULL;
     if (!table || !*table)
-        return local_error(err, SW_E_INVALID, "no table name");
+        return sw_aws_local_error(err, SW_E_INVALID, "no table name");
     if (name && !av_map(obj, NULL))
-        return local_error(err, SW_E_INVALID,
+        return sw_aws_local_error(err, SW_E_INVALID,
                            "item or key is not a map of attribute values");
     if (!(req = cJSON_CreateObject()) ||
         !cJSON_AddStringToObject(req, "TableName", table) ||
         (name && !add_ref(req, name, obj))) {
         cJSON_Delete(req);
-        return local_error(err, SW_E_NOMEM, "out of memory");
+        return sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
     }
     if ((rc = add_expr(req, e, allowed)) != SW_OK) {
         cJSON_Delete(req);
-        return local_error(err, rc,
+        return sw_aws_local_error(err, rc,
                            rc == SW_E_NOMEM
                                ? "out of memory"
                                : "expression member not valid here");
@@ -598,13 +585,13 @@ sw_result sw_ddb_get_item(sw_aws_client *c, const char *table,
         err = &local;
     memset(err, 0, sizeof(*err));
     if (!item_out)
-        return local_error(err, SW_E_INVALID, "no item_out");
+        return sw_aws_local_error(err, SW_E_INVALID, "no item_out");
     *item_out = NULL;
     if ((rc = new_request(table, "Key", key, NULL, 0, &req, err)))
         return rc;
     if (!cJSON_AddTrueToObject(req, "ConsistentRead")) {
         cJSON_Delete(req);
-        return local_error(err, SW_E_NOMEM, "out of memory");
+        return sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
     }
     rc = ddb_call(c, "GetItem", req, &resp, err);
     cJSON_Delete(req);
@@ -614,7 +601,7 @@ sw_result sw_ddb_get_item(sw_aws_client *c, const char *table,
     cJSON_Delete(resp);
     if (item && !av_map(item, NULL)) {
         cJSON_Delete(item);
-        return local_error(err, SW_E_PARSE, "GetItem answered a bad Item");
+        return sw_aws_local_error(err, SW_E_PARSE, "GetItem answered a bad Item");
     }
     *item_out = item;
     return SW_OK;
@@ -636,13 +623,13 @@ sw_result sw_ddb_update_item(sw_aws_client *c, const char *table,
     if (attrs_out)
         *attrs_out = NULL;
     if (!expr || !expr->update)
-        return local_error(err, SW_E_INVALID, "no update expression");
+        return sw_aws_local_error(err, SW_E_INVALID, "no update expression");
     if ((rc = new_request(table, "Key", key, expr, EX_COND | EX_UPDATE, &req,
                           err)))
         return rc;
     if (attrs_out && !cJSON_AddStringToObject(req, "ReturnValues", "ALL_NEW")) {
         cJSON_Delete(req);
-        return local_error(err, SW_E_NOMEM, "out of memory");
+        return sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
     }
     rc = ddb_call(c, "UpdateItem", req, attrs_out ? &resp : NULL, err);
     cJSON_Delete(req);
@@ -653,7 +640,7 @@ sw_result sw_ddb_update_item(sw_aws_client *c, const char *table,
     if (*attrs_out && !av_map(*attrs_out, NULL)) {
         cJSON_Delete(*attrs_out);
         *attrs_out = NULL;
-        return local_error(err, SW_E_PARSE,
+        return sw_aws_local_error(err, SW_E_PARSE,
                            "UpdateItem answered bad Attributes");
     }
     return SW_OK;
@@ -684,10 +671,10 @@ sw_result sw_ddb_query(sw_aws_client *c, const char *table,
         err = &local;
     memset(err, 0, sizeof(*err));
     if (!items_out)
-        return local_error(err, SW_E_INVALID, "no items_out");
+        return sw_aws_local_error(err, SW_E_INVALID, "no items_out");
     *items_out = NULL;
     if (!q || !q->expr.key_condition || q->limit < 0 || q->max_items < 0)
-        return local_error(err, SW_E_INVALID, "query needs a key condition");
+        return sw_aws_local_error(err, SW_E_INVALID, "query needs a key condition");
     if ((rc = new_request(table, NULL, NULL, &q->expr,
                           EX_KEYCOND | EX_FILTER | EX_PROJ, &req, err)))
         return rc;
@@ -695,7 +682,7 @@ sw_result sw_ddb_query(sw_aws_client *c, const char *table,
         (q->index && !cJSON_AddStringToObject(req, "IndexName", q->index)) ||
         (q->descending &&
          !cJSON_AddFalseToObject(req, "ScanIndexForward"))) {
-        rc = local_error(err, SW_E_NOMEM, "out of memory");
+        rc = sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
         goto out;
     }
     for (;;) {
@@ -710,14 +697,14 @@ sw_result sw_ddb_query(sw_aws_client *c, const char *table,
         cJSON_DeleteItemFromObjectCaseSensitive(req, "ExclusiveStartKey");
         if ((limit && !cJSON_AddNumberToObject(req, "Limit", limit)) ||
             (start && !add_ref(req, "ExclusiveStartKey", start))) {
-            rc = local_error(err, SW_E_NOMEM, "out of memory");
+            rc = sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
             goto out;
         }
         if ((rc = ddb_call(c, "Query", req, &resp, err)))
             goto out;
         items = cJSON_GetObjectItemCaseSensitive(resp, "Items");
         if (items && !cJSON_IsArray(items)) {
-            rc = local_error(err, SW_E_PARSE, "Query answered bad Items");
+            rc = sw_aws_local_error(err, SW_E_PARSE, "Query answered bad Items");
             goto out;
         }
         while (items && (it = items->child) &&
@@ -725,7 +712,7 @@ sw_result sw_ddb_query(sw_aws_client *c, const char *table,
             cJSON_DetachItemViaPointer(items, it);
             cJSON_AddItemToArray(all, it); /* cannot fail for arrays */
             if (!av_map(it, NULL)) {
-                rc = local_error(err, SW_E_PARSE, "Query answered a bad item");
+                rc = sw_aws_local_error(err, SW_E_PARSE, "Query answered a bad item");
                 goto out;
             }
         }
@@ -735,7 +722,7 @@ sw_result sw_ddb_query(sw_aws_client *c, const char *table,
         resp = NULL;
         if (next && start && cJSON_Compare(next, start, 1)) {
             cJSON_Delete(next);
-            rc = local_error(err, SW_E_PARSE,
+            rc = sw_aws_local_error(err, SW_E_PARSE,
                              "Query returned the same LastEvaluatedKey");
             goto out;
         }
@@ -903,28 +890,28 @@ sw_result sw_ddb_batch_write(sw_aws_client *c, const char *table,
         err = &local;
     memset(err, 0, sizeof(*err));
     if (!res)
-        return local_error(err, SW_E_INVALID, "no result");
+        return sw_aws_local_error(err, SW_E_INVALID, "no result");
     memset(res, 0, sizeof(*res));
     memset(&b, 0, sizeof(b));
     if (n == 0)
         return SW_OK;
     if (!(res->failed = calloc(n, sizeof(size_t))) ||
         !(b.ring = calloc(n, sizeof(size_t))) || !(b.done = calloc(n, 1))) {
-        rc = local_error(err, SW_E_NOMEM, "out of memory");
+        rc = sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
         goto fail_all;
     }
     if (!table || !*table || !items) {
-        rc = local_error(err, SW_E_INVALID, "no table name or items");
+        rc = sw_aws_local_error(err, SW_E_INVALID, "no table name or items");
         goto fail_all;
     }
     for (size_t i = 0; i < n; i++)
         if (!av_map(items[i], NULL)) {
-            rc = local_error(err, SW_E_INVALID,
+            rc = sw_aws_local_error(err, SW_E_INVALID,
                              "an item is not a map of attribute values");
             goto fail_all;
         }
     if (sw_retry_policy_from_env(&pol, &why) != SW_OK) {
-        rc = local_error(err, SW_E_CONFIG, why);
+        rc = sw_aws_local_error(err, SW_E_CONFIG, why);
         goto fail_all;
     }
     b.items = items;
@@ -945,7 +932,7 @@ sw_result sw_ddb_batch_write(sw_aws_client *c, const char *table,
         if (!req) {
             for (size_t j = 0; j < taken; j++)
                 ring_push(&b, chunk[j]);
-            rc = local_error(err, SW_E_NOMEM, "out of memory");
+            rc = sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
             break;
         }
         res->requests++;
@@ -997,7 +984,7 @@ sw_result sw_ddb_batch_write(sw_aws_client *c, const char *table,
     if (rc == SW_OK && res->failed_count) {
         rc = SW_E_PARTIAL;
         if (!err->code[0] && !err->message[0])
-            local_error(err, rc, "deadline passed with items unprocessed");
+            sw_aws_local_error(err, rc, "deadline passed with items unprocessed");
     }
     goto out;
 

@@ -24,59 +24,6 @@ const sw_aws_service sw_sns_service = {
 #define SNS_SUBJECT_MAX 100u
 #define SNS_ARN_MAX 1024u
 
-/* local_error: fills err for a failure found on our side (no request made
- * or an unusable answer) and returns rc. */
-static sw_result local_error(sw_aws_error *err, sw_result rc, const char *why)
-{
-    int attempts = err->attempts;
-    memset(err, 0, sizeof(*err));
-    err->attempts = attempts;
-    snprintf(err->message, sizeof(err->message), "%s", why);
-    return rc;
-}
-
-/* valid_utf8: true when s (n bytes) is well-formed UTF-8 without NULs or
- * surrogates and with shortest encodings (what SNS accepts). */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char b = s[i];
-        size_t len;
-        unsigned cp;
-        if (b == 0)
-            return 0;
-        if (b < 0x80) {
-            i++;
-            continue;
-        } else if ((b & 0xe0) == 0xc0) {
-            len = 2;
-            cp = b & 0x1f;
-        } else if ((b & 0xf0) == 0xe0) {
-            len = 3;
-            cp = b & 0x0f;
-        } else if ((b & 0xf8) == 0xf0) {
-            len = 4;
-            cp = b & 0x07;
-        } else {
-            return 0;
-        }
-        if (n - i < len)
-            return 0;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
 /* check_publish: SNS's limits on Publish's inputs. Returns NULL when they
  * hold, else a static line saying why not. */
 static const char *check_publish(const char *topic_arn, const char *subject,
@@ -93,7 +40,8 @@ static const char *check_publish(const char *topic_arn, const char *subject,
     size_t n = strlen(message);
     if (n > SNS_MESSAGE_MAX)
         return "the message is longer than 256 KiB";
-    if (!valid_utf8((const unsigned char *)message, n))
+    if (memchr(message, '\0', n) ||
+        !sw_utf8_valid(sw_cursor_from_mem(message, n)))
         return "the message is not valid UTF-8";
     if (subject) {
         size_t sl = strlen(subject);
@@ -182,7 +130,7 @@ sw_result sw_sns_publish(sw_aws_client *c, const char *topic_arn,
         message_id[0] = '\0';
     const char *why = check_publish(topic_arn, subject, message);
     if (why)
-        return local_error(err, SW_E_INVALID, why);
+        return sw_aws_local_error(err, SW_E_INVALID, why);
     sw_buf body = SW_BUF_INIT, out = SW_BUF_INIT;
     sw_result rc = sw_buf_append_cstr(&body, "Action=Publish");
     if (!rc)
@@ -195,7 +143,7 @@ sw_result sw_sns_publish(sw_aws_client *c, const char *topic_arn,
         rc = add_param(&body, "Subject", subject);
     if (rc) {
         sw_buf_free(&body);
-        return local_error(err, rc, "out of memory");
+        return sw_aws_local_error(err, rc, "out of memory");
     }
     sw_http_header h[] = {
         {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
@@ -210,9 +158,9 @@ sw_result sw_sns_publish(sw_aws_client *c, const char *topic_arn,
         sw_cursor id;
         if (!find_element(sw_cursor_from_buf(&out), "MessageId", &id) ||
             id.len == 0)
-            rc = local_error(err, SW_E_PARSE, "Publish answered no MessageId");
+            rc = sw_aws_local_error(err, SW_E_PARSE, "Publish answered no MessageId");
         else if (message_id && id.len >= id_len)
-            rc = local_error(err, SW_E_OVERFLOW,
+            rc = sw_aws_local_error(err, SW_E_OVERFLOW,
                              "the MessageId does not fit the caller's buffer");
         else if (message_id) {
             memcpy(message_id, id.ptr, id.len);

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (const cJSON *it = in.items->child; it; it = it->next, k++) {
         check(cJSON_IsString(it));
         size_t len = strlen(it->valuestring);
-        check(len <= AW_ITEM_MAX && aw_utf8_valid(it->valuestring, len));
+        check(len <= AW_ITEM_MAX && sw_utf8_valid(sw_cursor_from_mem(it->valuestring, len)));
     }
     check(k == in.item_count);
     int total = 0;

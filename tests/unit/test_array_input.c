@@ -75,18 +75,6 @@ static void test_env(void)
     CHECK(job(toolong, 0, &j, why) == SW_E_INVALID, "over-long job id");
 }
 
-static void test_utf8(void)
-{
-    const char *ok = "caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80";
-    CHECK(aw_utf8_valid(ok, strlen(ok)) && !aw_utf8_valid(ok, strlen(ok) - 1),
-          "2, 3 and 4-byte sequences; cut short refused");
-    CHECK(!aw_utf8_valid("\xc0\xaf", 2), "overlong refused");
-    CHECK(!aw_utf8_valid("\xed\xa0\x80", 3), "surrogate refused");
-    CHECK(!aw_utf8_valid("\xf4\x90\x80\x80", 4), "past U+10FFFF refused");
-    CHECK(!aw_utf8_valid("\xe2\x98", 2), "truncated refused");
-    CHECK(!aw_utf8_valid("\xff", 1), "0xFF refused");
-}
-
 static void test_shares(void)
 {
     aw_input in;
@@ -122,7 +110,6 @@ static void test_shares(void)
 int main(void)
 {
     test_env();
-    test_utf8();
     test_shares();
     return SW_TEST_DONE();
 }

@@ -77,6 +77,27 @@ static void test_buffers(void)
     free(dup);
 }
 
+/* sw_utf8_valid: strict RFC 3629 (shared by the SNS client and the
+ * array-worker's input checks). */
+static void test_utf8(void)
+{
+    const char *ok = "caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80";
+    CHECK(sw_utf8_valid(sw_cursor_from_cstr(ok)),
+          "UTF-8: 2, 3 and 4-byte sequences accepted");
+    CHECK(!sw_utf8_valid(sw_cursor_from_mem(ok, strlen(ok) - 1)),
+          "UTF-8: a sequence cut short refused");
+    CHECK(sw_utf8_valid(sw_cursor_from_mem("a\0b", 3)),
+          "UTF-8: NUL is a character (callers refuse it themselves)");
+    CHECK(!sw_utf8_valid(SW_CURSOR_LIT("\xc0\xaf")), "UTF-8: overlong refused");
+    CHECK(!sw_utf8_valid(SW_CURSOR_LIT("\xed\xa0\x80")),
+          "UTF-8: surrogate refused");
+    CHECK(!sw_utf8_valid(SW_CURSOR_LIT("\xf4\x90\x80\x80")),
+          "UTF-8: past U+10FFFF refused");
+    CHECK(!sw_utf8_valid(SW_CURSOR_LIT("\xe2\x98")), "UTF-8: truncated refused");
+    CHECK(!sw_utf8_valid(SW_CURSOR_LIT("\xff")), "UTF-8: 0xFF refused");
+    CHECK(!sw_utf8_valid(SW_CURSOR_LIT("\x80")), "UTF-8: lone continuation refused");
+}
+
 /* the exit-code contract the deploy relies on. */
 static void test_exit_codes(void)
 {
@@ -100,6 +121,7 @@ int main(void)
 {
     test_cursors();
     test_buffers();
+    test_utf8();
     test_exit_codes();
     return SW_TEST_DONE();
 }

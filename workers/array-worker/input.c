@@ -9,41 +9,6 @@
 
 #include "sw/sha256.h"
 
-/* aw_utf8_valid: a strict UTF-8 check (RFC 3629). */
-bool aw_utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        size_t len;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2, cp = c & 0x1F, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, cp = c & 0x0F, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 /* escaped_nul_at: the offset of a "\u0000" escape in json (cJSON would cut
  * the string there), or -1. Backslash pairs are skipped so "\\u0000" (a
  * literal backslash) does not count. */
@@ -75,7 +40,7 @@ static sw_result check_string(const cJSON *v, const char *what,
                  what, name, n, max);
         return SW_E_INVALID;
     }
-    if (!aw_utf8_valid(v->valuestring, n)) {
+    if (!sw_utf8_valid(sw_cursor_from_mem(v->valuestring, n))) {
         snprintf(why, AW_WHY_LEN, "%s: %s is not valid UTF-8", what, name);
         return SW_E_INVALID;
     }
@@ -261,7 +226,7 @@ sw_result aw_job_from_env(aw_env_get get, long input_size, aw_job *job,
     if (!id || !*id)
         id = "local";
     size_t n = strlen(id);
-    if (n >= AW_JOB_ID_LEN || !aw_utf8_valid(id, n)) {
+    if (n >= AW_JOB_ID_LEN || !sw_utf8_valid(sw_cursor_from_mem(id, n))) {
         snprintf(why, AW_WHY_LEN, "AWS_BATCH_JOB_ID is not a job id (UTF-8, "
                  "at most %d bytes)", AW_JOB_ID_LEN - 1);
         return SW_E_INVALID;

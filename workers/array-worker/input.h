@@ -67,8 +67,4 @@ sw_result aw_job_from_env(aw_env_get get, long input_size, aw_job *job,
  * "note" when there are none. NULL on ENOMEM. */
 cJSON *aw_result_build(const aw_input *in, const aw_job *job);
 
-/* aw_utf8_valid: true when the n bytes at s are well-formed UTF-8 (no
- * overlongs, surrogates or code points past U+10FFFF). */
-bool aw_utf8_valid(const char *s, size_t n);
-
 #endif

@@ -100,6 +100,13 @@ sw_result sw_aws_json_call(sw_aws_client *c, const char *json_version,
 void sw_aws_parse_error(long http_status, sw_cursor content_type,
                         sw_cursor body, sw_aws_error *err);
 
+/* sw_aws_local_error: records a failure found before or instead of a call
+ * (bad input, out of memory, an unparsable answer) in err (may be NULL):
+ * the message is `why`, everything else cleared but the attempts made so
+ * far. Returns rc, so callers can `return sw_aws_local_error(...)`. */
+sw_result sw_aws_local_error(sw_aws_error *err, sw_result rc,
+                             const char *why);
+
 /* sw_aws_exit_code: the exit code (sw/exit.h) a worker ends with when a
  * call failed with rc/err: 3 when trying again may work (throttling, 5xx,
  * expired credentials, transport trouble), 2 when an AWS answer says it

@@ -71,6 +71,11 @@ void sw_buf_wipe_free(sw_buf *b);
  * buffer) and leaves the buffer empty; the caller frees it. NULL on ENOMEM. */
 char *sw_buf_detach(sw_buf *b);
 
+/* sw_utf8_valid: true when the bytes are well-formed UTF-8 (RFC 3629: no
+ * overlong forms, surrogates or code points past U+10FFFF; NUL is a valid
+ * character, callers that refuse it check for it themselves). */
+bool sw_utf8_valid(sw_cursor c);
+
 /* sw_secure_zero: zeroes n bytes in a way the compiler may not elide. */
 void sw_secure_zero(void *p, size_t n);
 /* sw_strdup_cursor: a malloc'ed NUL-terminated copy of a cursor, or NULL. */
