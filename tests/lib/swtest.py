@@ -120,12 +120,17 @@ class Moto:
     to user() must use Resource "*" to be honoured at all.
     """
 
-    def __init__(self):
+    def __init__(self, env=None):
+        """env: optional extra variables for the moto_server process (e.g.
+        MOTO_SIMPLE_BATCH_FAIL_AFTER, which moto reads from its own
+        environment)."""
         import boto3  # noqa: F401 - fail early if missing
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
+        extra = env or {}
         env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3",
                    MOTO_ALLOW_NONEXISTENT_REGION="true")
+        env.update({k: str(v) for k, v in extra.items()})
         log = open(os.path.join(BUILD, "test", "logs",
                                 f"moto-{self.port}.log"), "w")
         self.proc = start(["moto_server", "-H", "127.0.0.1", "-p",
@@ -167,6 +172,13 @@ class Moto:
             policy = json.load(f)
         for st in policy["Statement"]:
             st["Resource"] = "*"
+            # IAM compares actions case-insensitively; moto compares them
+            # as written and names Batch's by URL path (batch:submitjob),
+            # so each action is also listed in lower case (same meaning).
+            acts = st["Action"] if isinstance(st["Action"], list) \
+                else [st["Action"]]
+            st["Action"] = acts + [a.lower() for a in acts
+                                   if a.lower() != a]
         return self.user(worker, policy)
 
     def create_table(self, name, hash_key="pk", range_key=None):
