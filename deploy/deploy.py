@@ -323,6 +323,13 @@ def load_schedules(workers):
             v = s.setdefault(k, dflt)
             if not isinstance(v, int) or not lo <= v <= hi:
                 raise ConfigError(f"schedules/{fn}: {k} must be {lo}..{hi}")
+        cmd = s.get("command")
+        if cmd is not None and (not isinstance(cmd, list) or not cmd or
+                                not all(isinstance(a, str) and a and
+                                        '"' not in a and "\\" not in a
+                                        for a in cmd)):
+            raise ConfigError(f"schedules/{fn}: command must be a list of "
+                              "plain strings (e.g. [\"run\", \"etl-daily\"])")
         s["name"] = name
         out.append(s)
     return out
@@ -939,8 +946,12 @@ def desired_target(s, sch, queue_arn, arns, dlq_arn):
         bp["ArrayProperties"] = {"Size": sch["array_size"]}
     # The scheduled event's time becomes SCHEDULED_TIME: EventBridge passes
     # a Batch target's input as SubmitJob fields (ContainerOverrides).
+    # An optional "command" (e.g. the workflow worker's ["run", "<graph>"])
+    # becomes the container's command.
+    cmd = (',"Command":' + json.dumps(sch["command"], separators=(",", ":"))
+           if sch.get("command") else "")
     template = ('{"ContainerOverrides":{"Environment":'
-                '[{"Name":"SCHEDULED_TIME","Value":<time>}]}}')
+                '[{"Name":"SCHEDULED_TIME","Value":<time>}]' + cmd + '}}')
     return {
         "Id": "batch", "Arn": queue_arn, "RoleArn": arns["events"],
         "BatchParameters": bp,

@@ -288,10 +288,18 @@ def test_deploy_creates():
          "job role: the worker's policy, placeholders filled")
     ev = aws("iam", "get-role-policy", "--role-name", "scratchwork-events",
              "--policy-name", "submit-job")["PolicyDocument"]["Statement"]
+    # The scheduled workers: those schedules/*.json name.
+    sched = set()
+    for f in os.listdir(os.path.join(ROOT, "schedules")):
+        if f.endswith(".json"):
+            with open(os.path.join(ROOT, "schedules", f)) as fh:
+                sched.add(json.load(fh)["worker"])
     t.ok(len(ev) == 1 and ev[0]["Action"] == ["batch:SubmitJob"] and
          all(":job-queue/scratchwork" in r or
-             ":job-definition/scratchwork-btc-price" in r
-             for r in ev[0]["Resource"]),
+             any(f":job-definition/scratchwork-{w}" in r for w in sched)
+             for r in ev[0]["Resource"]) and
+         all(any(f":job-definition/scratchwork-{w}" in r
+                 for r in ev[0]["Resource"]) for w in sched),
          "events role: batch:SubmitJob on our queue and job definition only",
          ev)
     tr = aws("iam", "get-role", "--role-name", "scratchwork-ecs-execution")[

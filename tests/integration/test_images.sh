@@ -124,8 +124,9 @@ drwxr-xr-x 0/0 1970-01-01 00:00 etc/
 drwxr-xr-x 0/0 1970-01-01 00:00 etc/ssl/
 drwxr-xr-x 0/0 1970-01-01 00:00 etc/ssl/certs/
 -rw-r--r-- 0/0 1970-01-01 00:00 etc/ssl/certs/ca-certificates.crt"
+  # Both sides sorted by path: a worker named after "etc" sorts last.
   check_eq "$w: layer holds the binary and the CA bundle only" \
-    "$(sort -k5 "$tmp/$w.list")" "$expect"
+    "$(sort -k5 "$tmp/$w.list")" "$(sort -k5 <<<"$expect")"
   # A tar ends with two zero blocks (layers written by some tools do not).
   [[ $(gzip -dc "$blob" | tail -c 1024 | tr -d '\0' | wc -c) -eq 0 ]]
   check "$w: layer tar has its end-of-archive marker"
@@ -149,7 +150,8 @@ drwxr-xr-x 0/0 1970-01-01 00:00 etc/ssl/certs/
   root="$tmp/$w.bundle/rootfs"
   check_eq "$w: rootfs files" \
     "$(cd "$root" 2>/dev/null && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')" \
-    "./$w ./etc ./etc/ssl ./etc/ssl/certs ./etc/ssl/certs/ca-certificates.crt "
+    "$(printf '%s\n' "./$w" ./etc ./etc/ssl ./etc/ssl/certs \
+        ./etc/ssl/certs/ca-certificates.crt | LC_ALL=C sort | tr '\n' ' ')"
   cmp -s "$root/$w" "$bin_dir/$w"
   check "$w: /$w is the worker binary"
   cmp -s "$root/etc/ssl/certs/ca-certificates.crt" "$ca"

@@ -518,12 +518,30 @@ def test_config(w):
                 wrong.append((args, extra, rc, p.requests, err.strip()))
     t.eq(wrong, [], f"{len(cases)} configuration errors: exit 2, named, "
          "no request")
-    p = subprocess.run([WORKER, "check", os.path.join(
-        ROOT, "schedules", "graphs", "etl-daily.json")],
-        capture_output=True, text=True, timeout=30)
-    t.ok(p.returncode == 0 and p.stdout.strip().endswith(
-        "ok: etl-daily, 3 steps: extract transform load"),
-        "check: the repository's etl-daily graph is valid", p.stdout + p.stderr)
+    gdir = os.path.join(ROOT, "schedules", "graphs")
+    graphs = sorted(os.path.join(gdir, f) for f in os.listdir(gdir)
+                    if f.endswith(".json"))
+    p = subprocess.run([WORKER, "check", *graphs],
+                       capture_output=True, text=True, timeout=30)
+    t.ok(p.returncode == 0 and len(p.stdout.splitlines()) == len(graphs) and
+         "etl-daily.json: ok: etl-daily, 3 steps: extract transform load"
+         in p.stdout, "check: every graph in schedules/graphs is valid "
+         "(etl-daily: extract transform load)", p.stdout + p.stderr)
+    # Every EventBridge schedule of this worker runs a graph that exists.
+    bad = []
+    sdir = os.path.join(ROOT, "schedules")
+    for f in sorted(os.listdir(sdir)):
+        if not f.endswith(".json"):
+            continue
+        with open(os.path.join(sdir, f)) as fh:
+            s = json.load(fh)
+        if s.get("worker") == "workflow":
+            cmd = s.get("command", [])
+            if len(cmd) != 2 or cmd[0] != "run" or not os.path.isfile(
+                    os.path.join(gdir, f"{cmd[1]}.json")):
+                bad.append(f)
+    t.eq(bad, [], "schedules/*.json naming the workflow worker run an "
+         "existing graph (command [\"run\", id])")
 
 
 def main():
