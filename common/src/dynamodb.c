@@ -540,6 +540,15 @@ static sw_result new_request(const char *table, const char *name,
     return SW_OK;
 }
 
+/* sw_ddb_table_name_valid: 3 to 255 of A-Z a-z 0-9 _ . - . */
+bool sw_ddb_table_name_valid(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    return n >= 3 && n <= 255 &&
+           strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                        "0123456789_.-") == n;
+}
+
 /* conditional_write: PutItem or DeleteItem: a request of the table, one
  * object (the Item or the Key) and an optional condition, whose answer is not
  * kept. Returns SW_OK, SW_E_CONDITION, SW_E_INVALID or sw_aws_send's

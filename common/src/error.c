@@ -56,6 +56,7 @@ int sw_exit_code_for(sw_result rc)
     case SW_E_INVALID:
     case SW_E_CONFIG:
     case SW_E_CONDITION:
+    case SW_E_OVERFLOW: /* input over a limit stays over it */
         return SW_EXIT_BAD_INPUT;
     case SW_E_PARTIAL:
         return SW_EXIT_PARTIAL;

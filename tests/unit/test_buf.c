@@ -107,6 +107,7 @@ static void test_exit_codes(void)
     CHECK_EQ_INT(sw_exit_code_for(SW_E_NETWORK), 3, "network -> 3");
     CHECK_EQ_INT(sw_exit_code_for(SW_E_TIMEOUT), 3, "timeout -> 3");
     CHECK_EQ_INT(sw_exit_code_for(SW_E_PARTIAL), 4, "partial -> 4");
+    CHECK_EQ_INT(sw_exit_code_for(SW_E_OVERFLOW), 2, "over a limit -> 2");
     CHECK_EQ_INT(sw_exit_code_for(SW_E_NOMEM), 1, "nomem -> 1");
     int named = 1;
     for (int rc = 0; rc < SW_E__COUNT; rc++)

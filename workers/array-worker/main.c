@@ -36,67 +36,17 @@
 #include "sw/exit.h"
 #include "sw/http.h"
 #include "sw/log.h"
+#include "sw/worker.h"
 #include "sw/s3.h"
 
 enum { MSG_LEN = 1024 };
-
-/* env: getenv with "" as unset. */
-static const char *env(const char *name)
-{
-    const char *s = getenv(name);
-    return s && *s ? s : NULL;
-}
-
-/* table_name_ok: DynamoDB's table name rule: 3 to 255 of A-Z a-z 0-9 _ . -. */
-static int table_name_ok(const char *t)
-{
-    size_t n = strlen(t);
-    return n >= 3 && n <= 255 &&
-           strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                     "0123456789_.-") == n;
-}
-
-/* new_client: a client for svc; logs and returns the exit code on failure,
- * else 0. */
-static int new_client(const sw_aws_service *svc, sw_creds_provider *creds,
-                      sw_aws_client **out)
-{
-    sw_aws_config cfg = {.service = *svc};
-    const char *why = NULL;
-    sw_result rc = sw_aws_client_new(&cfg, creds, out, &why);
-    if (rc == SW_OK)
-        return 0;
-    sw_log_msgf(SW_LOG_ERROR, "configuration: %s",
-                why ? why : sw_result_str(rc));
-    return sw_exit_code_for(rc);
-}
-
-/* aws_failure: logs a failed AWS call as one line and returns its exit
- * code (a too-large object is bad input, not a transient failure). */
-static int aws_failure(const char *what, sw_result rc, const sw_aws_error *err)
-{
-    int code = rc == SW_E_OVERFLOW ? SW_EXIT_BAD_INPUT
-                                   : sw_aws_exit_code(rc, err);
-    cJSON *f = cJSON_CreateObject();
-    if (err->request_id[0])
-        cJSON_AddStringToObject(f, "request_id", err->request_id);
-    cJSON_AddNumberToObject(f, "attempts", err->attempts);
-    char msg[MSG_LEN];
-    snprintf(msg, sizeof msg, "%s failed (%s, exit %d): %s%s%s", what,
-             code == SW_EXIT_TRANSIENT ? "transient" : "not retryable", code,
-             err->code[0] ? err->code : sw_result_str(rc),
-             err->message[0] ? ": " : "", err->message);
-    sw_log(SW_LOG_ERROR, msg, f);
-    cJSON_Delete(f);
-    return code;
-}
 
 /* fetch_input: JOB_INPUT_URI's object into out. Returns the exit code. */
 static int fetch_input(const sw_s3_location *loc, const char *uri,
                        sw_creds_provider *creds, sw_buf *out)
 {
     sw_aws_client *s3 = NULL;
-    int code = new_client(&sw_s3_service, creds, &s3);
+    int code = sw_worker_client(&sw_s3_service, creds, &s3);
     if (code)
         return code;
     sw_aws_error err;
@@ -107,7 +57,7 @@ static int fetch_input(const sw_s3_location *loc, const char *uri,
         return 0;
     char what[SW_S3_KEY_MAX + 128];
     snprintf(what, sizeof what, "JOB_INPUT_URI %s: GetObject", uri);
-    return aws_failure(what, rc, &err);
+    return sw_worker_aws_failure(what, rc, &err);
 }
 
 /* write_result: the conditional PutItem of result (plus written_at) into
@@ -178,7 +128,7 @@ static int run(const char *input, const sw_s3_location *loc, const char *uri,
                                   &in, why);
     sw_buf_free(&fetched);
     if (rc == SW_OK)
-        rc = aw_job_from_env(env, in.array_size, &job, why);
+        rc = aw_job_from_env(sw_env, in.array_size, &job, why);
     if (rc) {
         sw_log_msgf(SW_LOG_ERROR, "%s", why);
         aw_input_free(&in);
@@ -199,7 +149,7 @@ static int run(const char *input, const sw_s3_location *loc, const char *uri,
         sw_aws_client *ddb = NULL;
         sw_aws_error err;
         memset(&err, 0, sizeof err);
-        code = new_client(&sw_ddb_service, creds, &ddb);
+        code = sw_worker_client(&sw_ddb_service, creds, &ddb);
         rc = code ? SW_OK : write_result(ddb, table, result, written_at, &err);
         sw_aws_client_free(ddb);
         if (!code && rc == SW_OK) {
@@ -209,7 +159,7 @@ static int run(const char *input, const sw_s3_location *loc, const char *uri,
         } else if (!code) {
             char what[300];
             snprintf(what, sizeof what, "write to %s", table);
-            code = aws_failure(what, rc, &err);
+            code = sw_worker_aws_failure(what, rc, &err);
         }
     }
     if (!code)
@@ -246,8 +196,8 @@ static int run(const char *input, const sw_s3_location *loc, const char *uri,
 int main(void)
 {
     sw_log_init("array-worker", SW_LOG_INFO, NULL);
-    const char *input = env("JOB_INPUT"), *uri = env("JOB_INPUT_URI");
-    const char *table = env("RESULTS_TABLE");
+    const char *input = sw_env("JOB_INPUT"), *uri = sw_env("JOB_INPUT_URI");
+    const char *table = sw_env("RESULTS_TABLE");
     if (input && uri) {
         sw_log_msgf(SW_LOG_ERROR, "configuration: set JOB_INPUT or "
                     "JOB_INPUT_URI, not both");
@@ -264,7 +214,7 @@ int main(void)
         sw_log_msgf(SW_LOG_ERROR, "configuration: JOB_INPUT_URI: %s", why);
         return SW_EXIT_BAD_INPUT;
     }
-    if (table && !table_name_ok(table)) {
+    if (table && !sw_ddb_table_name_valid(table)) {
         sw_log_msgf(SW_LOG_ERROR, "configuration: RESULTS_TABLE is not a "
                     "table name (3 to 255 of A-Z a-z 0-9 _ . -)");
         return SW_EXIT_BAD_INPUT;

@@ -48,6 +48,7 @@
 #include "sw/exit.h"
 #include "sw/http.h"
 #include "sw/log.h"
+#include "sw/worker.h"
 #include "sw/sns.h"
 
 enum { MSG_LEN = 1024, JOB_ID_LEN = 64, REASON_LEN = 256, MISSES_MAX = 3 };
@@ -78,53 +79,11 @@ typedef struct run {
     int http_up;                /* sw_http_global_init succeeded */
 } run;
 
-/* env: getenv with "" as unset. */
-static const char *env(const char *name)
-{
-    const char *s = getenv(name);
-    return s && *s ? s : NULL;
-}
-
-/* table_name_ok: DynamoDB's table name rule: 3 to 255 of A-Z a-z 0-9 _ . -. */
-static int table_name_ok(const char *t)
-{
-    size_t n = strlen(t);
-    return n >= 3 && n <= 255 &&
-           strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                     "0123456789_.-") == n;
-}
-
-/* aws_failure: logs a failed AWS call as one line; returns its exit code. */
-static int aws_failure(const char *what, sw_result rc, const sw_aws_error *err)
-{
-    int code = sw_aws_exit_code(rc, err);
-    sw_log_msgf(SW_LOG_ERROR, "%s failed (%s, exit %d): %s%s%s", what,
-                code == SW_EXIT_TRANSIENT ? "transient" : "not retryable",
-                code, err->code[0] ? err->code : sw_result_str(rc),
-                err->message[0] ? ": " : "", err->message);
-    return code;
-}
-
-/* new_client: a client for svc; logs and returns the exit code on failure,
- * else 0. */
-static int new_client(const sw_aws_service *svc, sw_creds_provider *creds,
-                      sw_aws_client **out)
-{
-    sw_aws_config cfg = {.service = *svc};
-    const char *why = NULL;
-    sw_result rc = sw_aws_client_new(&cfg, creds, out, &why);
-    if (rc == SW_OK)
-        return 0;
-    sw_log_msgf(SW_LOG_ERROR, "configuration: %s",
-                why ? why : sw_result_str(rc));
-    return sw_exit_code_for(rc);
-}
-
 /* seconds_ms: a POLL_* variable (seconds, fractions allowed, 0 < s <= 3600)
  * in ms, dflt when unset; -1 when malformed. */
 static long seconds_ms(const char *name, long dflt)
 {
-    const char *s = env(name);
+    const char *s = sw_env(name);
     if (!s)
         return dflt;
     char *end;
@@ -193,13 +152,13 @@ static cJSON *key_of(const run *r)
  * SCHEDULES_TABLE or SCHEDULES_DIR. Returns the exit code (0: loaded). */
 static int load_schedule(run *r)
 {
-    const char *file = env("SCHEDULE_FILE"), *tab = env("SCHEDULES_TABLE");
+    const char *file = sw_env("SCHEDULE_FILE"), *tab = sw_env("SCHEDULES_TABLE");
     sw_buf text = SW_BUF_INIT;
     char path[4096], source[4200];
     int code = 0;
     if (file || !tab) {
         if (!file) {
-            const char *dir = env("SCHEDULES_DIR");
+            const char *dir = sw_env("SCHEDULES_DIR");
             snprintf(path, sizeof path, "%s/%s.json", dir ? dir : "/schedules",
                      r->schedule_id);
             file = path;
@@ -217,7 +176,7 @@ static int load_schedule(run *r)
         const char *g = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(item, "graph"), "S"));
         if (rc != SW_OK) {
-            code = aws_failure("GetItem on SCHEDULES_TABLE", rc, &err);
+            code = sw_worker_aws_failure("GetItem on SCHEDULES_TABLE", rc, &err);
         } else if (!g) {
             sw_log_msgf(SW_LOG_ERROR, "%s: no such schedule (an item with a "
                         "string \"graph\")", source);
@@ -290,7 +249,7 @@ static int get_run(run *r, cJSON **out)
     sw_result rc = sw_ddb_get_item(r->ddb, r->table, key, &item, &err);
     cJSON_Delete(key);
     if (rc != SW_OK)
-        return aws_failure("GetItem on HISTORY_TABLE", rc, &err);
+        return sw_worker_aws_failure("GetItem on HISTORY_TABLE", rc, &err);
     if (item) {
         *out = sw_ddb_unmarshal_item(item);
         cJSON_Delete(item);
@@ -372,7 +331,7 @@ static sw_result create_run(run *r, int *code)
     cJSON_Delete(plain);
     if (rc != SW_OK && rc != SW_E_CONDITION)
         *code = rc == SW_E_NOMEM ? SW_EXIT_INTERNAL
-                                 : aws_failure("PutItem of the run", rc, &err);
+                                 : sw_worker_aws_failure("PutItem of the run", rc, &err);
     return rc;
 }
 
@@ -390,7 +349,7 @@ static sw_result update(run *r, const sw_ddb_expr *expr, const char *what,
     cJSON_Delete(key);
     if (rc != SW_OK && rc != SW_E_CONDITION)
         *code = rc == SW_E_NOMEM ? SW_EXIT_INTERNAL
-                                 : aws_failure(what, rc, &err);
+                                 : sw_worker_aws_failure(what, rc, &err);
     return rc;
 }
 
@@ -454,7 +413,7 @@ static int submit_step(run *r, size_t i)
     if (rc != SW_OK) {
         char what[WF_NAME_MAX + 64];
         snprintf(what, sizeof what, "SubmitJob of step \"%s\"", s->name);
-        return aws_failure(what, rc, &err);
+        return sw_worker_aws_failure(what, rc, &err);
     }
     int code = 0;
     rc = record_job_id(r, i, job_id, &code);
@@ -633,7 +592,7 @@ static int poll_once(run *r, size_t *open)
     sw_result rc = k ? sw_batch_describe_jobs(r->batch, ids, k, &jobs, &err)
                      : SW_OK;
     if (rc != SW_OK)
-        code = aws_failure("DescribeJobs", rc, &err);
+        code = sw_worker_aws_failure("DescribeJobs", rc, &err);
     for (size_t q = 0; !code && q < k; q++) {
         step_state *st = &r->st[idx[q]];
         const cJSON *job = NULL;
@@ -738,11 +697,11 @@ static char *summary(const run *r, const char *status)
  * logged and does not change the run's exit code: the history holds it. */
 static void notify(run *r, const char *status)
 {
-    const char *topic = env("NOTIFY_TOPIC_ARN");
+    const char *topic = sw_env("NOTIFY_TOPIC_ARN");
     if (!topic)
         return;
     sw_aws_client *sns = NULL;
-    if (new_client(&sw_sns_service, r->creds, &sns))
+    if (sw_worker_client(&sw_sns_service, r->creds, &sns))
         return;
     char *text = summary(r, status), subject[100];
     snprintf(subject, sizeof subject, "workflow %s %s", r->schedule_id,
@@ -756,7 +715,7 @@ static void notify(run *r, const char *status)
         sw_log_msgf(SW_LOG_INFO, "run %s: summary published to %s",
                     r->run_id, topic);
     else
-        (void)aws_failure("Publish of the run summary", rc, &err);
+        (void)sw_worker_aws_failure("Publish of the run summary", rc, &err);
     free(text);
     sw_aws_client_free(sns);
 }
@@ -1025,13 +984,13 @@ static int usage(void)
  * network traffic), then makes the clients. Returns the exit code. */
 static int setup(run *r, const char *cmd, const char *arg)
 {
-    if (!(r->table = env("HISTORY_TABLE")) || !table_name_ok(r->table)) {
+    if (!(r->table = sw_env("HISTORY_TABLE")) || !sw_ddb_table_name_valid(r->table)) {
         sw_log_msgf(SW_LOG_ERROR, "configuration: HISTORY_TABLE (a table name"
                     ") is required");
         return SW_EXIT_BAD_INPUT;
     }
-    const char *tab = env("SCHEDULES_TABLE");
-    if (tab && !table_name_ok(tab)) {
+    const char *tab = sw_env("SCHEDULES_TABLE");
+    if (tab && !sw_ddb_table_name_valid(tab)) {
         sw_log_msgf(SW_LOG_ERROR, "configuration: SCHEDULES_TABLE is not a "
                     "table name");
         return SW_EXIT_BAD_INPUT;
@@ -1052,7 +1011,7 @@ static int setup(run *r, const char *cmd, const char *arg)
             return SW_EXIT_BAD_INPUT;
         }
         snprintf(r->schedule_id, sizeof r->schedule_id, "%s", arg);
-        const char *t = env("SCHEDULED_TIME");
+        const char *t = sw_env("SCHEDULED_TIME");
         if (t && !wf_time_ok(t)) {
             sw_log_msgf(SW_LOG_ERROR, "configuration: SCHEDULED_TIME must be "
                         "YYYY-MM-DDTHH:MM:SSZ");
@@ -1094,8 +1053,8 @@ static int setup(run *r, const char *cmd, const char *arg)
         sw_log_msgf(SW_LOG_ERROR, "configuration: %s", sw_result_str(rc));
         return sw_exit_code_for(rc);
     }
-    int code = new_client(&sw_ddb_service, r->creds, &r->ddb);
-    return code ? code : new_client(&sw_batch_service, r->creds, &r->batch);
+    int code = sw_worker_client(&sw_ddb_service, r->creds, &r->ddb);
+    return code ? code : sw_worker_client(&sw_batch_service, r->creds, &r->batch);
 }
 
 /* main: dispatches the command; every path returns an sw/exit.h code. */

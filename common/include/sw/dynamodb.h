@@ -8,6 +8,7 @@
 #ifndef SW_DYNAMODB_H
 #define SW_DYNAMODB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <cJSON.h>
@@ -29,6 +30,10 @@ typedef struct sw_ddb_expr {
     const cJSON *names;             /* ExpressionAttributeNames */
     const cJSON *values;            /* ExpressionAttributeValues */
 } sw_ddb_expr;
+
+/* sw_ddb_table_name_valid: DynamoDB's table name rule: 3 to 255 of
+ * A-Z a-z 0-9 _ . - (checked before any call, for a one-line config error). */
+bool sw_ddb_table_name_valid(const char *name);
 
 /* sw_ddb_put_item: PutItem. Returns SW_OK, SW_E_CONDITION when the condition
  * was false (err->code ConditionalCheckFailedException), or sw_aws_send's
