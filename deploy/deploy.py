@@ -241,15 +241,30 @@ def load_worker(w, need_image, images_dir):
             not all(isinstance(v, str) for v in env.values()):
         raise ConfigError(f"{w}: environment must map names to strings")
     t = c.get("table")
-    if t is not None:
-        if not isinstance(t, dict) or not re.fullmatch(
-                r"[A-Za-z0-9_.-]{3,255}", str(t.get("name", ""))) or \
-                not isinstance(t.get("hash_key"), dict):
+    extra = c.get("extra_tables", [])
+    if not isinstance(extra, list):
+        raise ConfigError(f"{w}: extra_tables must be a list of tables")
+    for tt in ([t] if t is not None else []) + extra:
+        if not isinstance(tt, dict) or not re.fullmatch(
+                r"[A-Za-z0-9_.-]{3,255}", str(tt.get("name", ""))) or \
+                not isinstance(tt.get("hash_key"), dict):
             raise ConfigError(f"{w}: table needs a name and a hash_key")
         for k in ("hash_key", "range_key"):
-            if k in t and t[k].get("type") not in ("S", "N", "B"):
+            if k in tt and tt[k].get("type") not in ("S", "N", "B"):
                 raise ConfigError(f"{w}: table {k} type must be S, N or B")
+    # Every table the worker owns: its main one (TABLE_NAME, ${TableName})
+    # and extra ones it names itself in its environment.
+    c["tables"] = ([t] if t is not None else []) + extra
+    if t is not None:
         env.setdefault("TABLE_NAME", t["name"])
+    g = c.get("graphs")
+    if g is not None:
+        if not isinstance(g, dict) or \
+                g.get("table") not in [tt["name"] for tt in extra] or \
+                not isinstance(g.get("dir"), str):
+            raise ConfigError(f"{w}: graphs needs a dir and a table listed "
+                              "in extra_tables")
+        c["graph_items"] = load_graphs(w, g["dir"])
     ppath = os.path.join(CONF, "policies", f"{w}.json")
     with_text = None
     try:
@@ -291,6 +306,25 @@ def load_worker(w, need_image, images_dir):
                               "run `make images`")
         c["digest"] = digest
     return c
+
+
+def load_graphs(w, rel_dir):
+    """Reads every <id>.json under rel_dir (a job graph, uploaded to the
+    worker's graphs table by deploy); its scheduleId must be its file name.
+    Returns [(id, compact JSON text)]."""
+    d = os.path.join(CONF, rel_dir)
+    if not os.path.isdir(d):
+        raise ConfigError(f"{w}: graphs dir {rel_dir} not found")
+    out = []
+    for fn in sorted(os.listdir(d)):
+        if not fn.endswith(".json"):
+            continue
+        doc = load_json(os.path.join(d, fn), f"{rel_dir}/{fn}")
+        if not isinstance(doc, dict) or doc.get("scheduleId") != fn[:-5]:
+            raise ConfigError(f"{rel_dir}/{fn}: scheduleId must be "
+                              f"{fn[:-5]!r}")
+        out.append((fn[:-5], compact(doc)))
+    return out
 
 
 def load_schedules(workers):
@@ -607,6 +641,32 @@ def log_groups(aws, s):
         say(f"log group {name}", ", ".join(st) or "unchanged")
 
 
+def graphs(aws, s):
+    """Uploads each worker's job graphs (deploy.json "graphs") into its
+    graphs table, one item per graph ({key: id, graph: JSON text}); an item
+    already holding the same graph is left alone."""
+    for w in s.workers:
+        g = w.get("graphs")
+        if not g:
+            continue
+        key = next(tt["hash_key"]["name"] for tt in w["tables"]
+                   if tt["name"] == g["table"])
+        for gid, text in w["graph_items"]:
+            k = compact({key: {"S": gid}})
+            r = aws.call("dynamodb", "get-item", "--table-name", g["table"],
+                         "--key", k, "--consistent-read",
+                         ok=("ResourceNotFoundException",))
+            have = ((r or {}).get("Item") or {}).get("graph", {}).get("S")
+            if have == text:
+                say(f"graph {gid} in {g['table']}", "unchanged")
+                continue
+            aws.call("dynamodb", "put-item", "--table-name", g["table"],
+                     "--item", compact({key: {"S": gid}, "graph": {"S": text}}),
+                     mutate=True)
+            say(f"graph {gid} in {g['table']}",
+                "uploaded" if have is None else "updated")
+
+
 def wait_for(aws, what, probe):
     """Polls probe() (True when done) every 2 s up to WAIT_SECONDS."""
     if aws.s.dry_run:
@@ -620,10 +680,7 @@ def wait_for(aws, what, probe):
 
 def tables(aws, s):
     """DynamoDB tables: on-demand, PITR on, TTL where configured, tagged."""
-    for w in s.workers:
-        t = w.get("table")
-        if not t:
-            continue
+    for w, t in [(w, t) for w in s.workers for t in w["tables"]]:
         name = t["name"]
         keys = [("HASH", t["hash_key"])] + \
             ([("RANGE", t["range_key"])] if t.get("range_key") else [])
@@ -1144,10 +1201,7 @@ def destroy(aws, s):
         wait_for(aws, f"compute environment {name} deleted",
                  lambda n=name: describe_ce(aws, n) is None)
         gone(f"batch compute environment {name}")
-    for w in s.workers:
-        t = w.get("table")
-        if not t:
-            continue
+    for t in [t for w in s.workers for t in w["tables"]]:
         r = aws.call("dynamodb", "describe-table", "--table-name", t["name"],
                      ok=("ResourceNotFoundException",))
         if r is None:
@@ -1234,6 +1288,7 @@ def main(argv):
             arns = iam_roles(aws, s)
             log_groups(aws, s)
             tables(aws, s)
+            graphs(aws, s)
             subnets, sgs = network(aws, s)
             ces = compute_envs(aws, s, arns, subnets, sgs)
             queue_arn = job_queue(aws, s, ces)

@@ -37,6 +37,8 @@ for f in os.listdir(os.path.join(ROOT, "schedules")):
     if f.endswith(".json"):
         shutil.copy(os.path.join(ROOT, "schedules", f),
                     os.path.join(conf, "schedules"))
+shutil.copytree(os.path.join(ROOT, "schedules", "graphs"),
+                os.path.join(conf, "schedules", "graphs"))
 images = os.path.join(tmp, "images")
 DIGEST = "sha256:" + "ab" * 32
 for w in deploy_py.all_workers():
@@ -318,6 +320,17 @@ def test_deploy_creates():
     lg = [g for g in aws("logs", "describe-log-groups")["logGroups"]
           if g["logGroupName"] == "/scratchwork/btc-price"]
     t.ok(lg and lg[0].get("retentionInDays") == 30, "log group, 30 days", lg)
+    # The workflow's schedules table holds every graph in schedules/graphs,
+    # as the worker reads it (scheduleId key, the graph as JSON text).
+    gdir = os.path.join(ROOT, "schedules", "graphs")
+    want = {f[:-5]: json.load(open(os.path.join(gdir, f)))
+            for f in os.listdir(gdir) if f.endswith(".json")}
+    items = aws("dynamodb", "scan", "--table-name",
+                "scratchwork-workflow-schedules")["Items"]
+    got = {i["scheduleId"]["S"]: json.loads(i["graph"]["S"]) for i in items}
+    t.ok(want and got == want,
+         "workflow graphs uploaded to the schedules table, one per file",
+         (sorted(got), sorted(want)))
 
 
 def test_second_deploy_unchanged():
