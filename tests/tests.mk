@@ -13,7 +13,7 @@ $(BUILD)/test/bin/%: tests/unit/%.c tests/unit/sw_test.h $(SW_TEST_LIB)
 	$(TEST_CC) $(TEST_CFLAGS) -Itests/unit $< -o $@ $(TEST_LDFLAGS) \
 	    $(SW_TEST_LIB) $(DEPS_HOST_LIBS)
 
-$(BUILD)/test/bin/%: tests/helpers/%.c $(SW_TEST_LIB)
+$(BUILD)/test/bin/%: tests/helpers/%.c tests/helpers/sw_helper.h $(SW_TEST_LIB)
 	@mkdir -p $(@D)
 	$(TEST_CC) $(TEST_CFLAGS) $< -o $@ $(TEST_LDFLAGS) \
 	    $(SW_TEST_LIB) $(DEPS_HOST_LIBS)

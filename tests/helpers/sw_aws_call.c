@@ -29,6 +29,7 @@
 
 #include "sw/aws.h"
 #include "sw/exit.h"
+#include "sw_helper.h"
 
 /* read_all: reads a file into out. Returns SW_OK or SW_E_IO. */
 static sw_result read_all(const char *path, sw_buf *out)
@@ -43,16 +44,6 @@ static sw_result read_all(const char *path, sw_buf *out)
         rc = sw_buf_append(out, chunk, n);
     fclose(f);
     return rc;
-}
-
-/* print_line: prints the object as one line and frees it. */
-static void print_line(cJSON *o)
-{
-    char *s = cJSON_PrintUnformatted(o);
-    printf("%s\n", s);
-    fflush(stdout);
-    free(s);
-    cJSON_Delete(o);
 }
 
 int main(int argc, char **argv)
@@ -120,7 +111,7 @@ int main(int argc, char **argv)
         cJSON_AddBoolToObject(o, "ok", 0);
         cJSON_AddStringToObject(o, "result", sw_result_str(rc));
         cJSON_AddStringToObject(o, "message", why ? why : "");
-        print_line(o);
+        sw_helper_print_line(o);
     }
     for (int i = 0; !rc && i < repeat; i++) {
         sw_buf out = SW_BUF_INIT;
@@ -146,7 +137,7 @@ int main(int argc, char **argv)
             cJSON_AddBoolToObject(o, "retryable", err.retryable);
             cJSON_AddBoolToObject(o, "throttling", err.throttling);
         }
-        print_line(o);
+        sw_helper_print_line(o);
         sw_buf_free(&out);
         if (r && i == repeat - 1) {
             rc = r;

@@ -24,21 +24,10 @@
 #include "sw/batch.h"
 #include "sw/exit.h"
 #include "sw/sns.h"
+#include "sw_helper.h"
 
 #define MAX_DEPS 64     /* more than Batch allows, so the limit is tested */
 #define MAX_IDS 100000
-
-/* emit: prints o as one line and deletes it. */
-static void emit(cJSON *o)
-{
-    char *s = cJSON_PrintUnformatted(o);
-    if (s) {
-        puts(s);
-        cJSON_free(s);
-    }
-    fflush(stdout);
-    cJSON_Delete(o);
-}
 
 /* fail: prints the failure line and returns the exit code. */
 static int fail(sw_result rc, const sw_aws_error *err)
@@ -52,7 +41,7 @@ static int fail(sw_result rc, const sw_aws_error *err)
     cJSON_AddNumberToObject(o, "http_status", (double)err->http_status);
     cJSON_AddBoolToObject(o, "retryable", err->retryable);
     cJSON_AddNumberToObject(o, "attempts", err->attempts);
-    emit(o);
+    sw_helper_print_line(o);
     return sw_aws_exit_code(rc, err);
 }
 
@@ -145,7 +134,7 @@ static int cmd_submit(sw_aws_client *c, int argc, char **argv)
             cJSON_AddTrueToObject(o, "ok");
             cJSON_AddStringToObject(o, "jobId", id);
             cJSON_AddNumberToObject(o, "attempts", err.attempts);
-            emit(o);
+            sw_helper_print_line(o);
             code = SW_EXIT_OK;
         }
     }
@@ -195,7 +184,7 @@ static int cmd_describe(sw_aws_client *c, int argc, char **argv)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddTrueToObject(o, "ok");
         cJSON_AddItemToObject(o, "jobs", jobs);
-        emit(o);
+        sw_helper_print_line(o);
         code = SW_EXIT_OK;
     }
     for (size_t i = 0; owned && i < n; i++)
@@ -215,7 +204,7 @@ static int cmd_terminate(sw_aws_client *c, int argc, char **argv)
         return fail(rc, &err);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddTrueToObject(o, "ok");
-    emit(o);
+    sw_helper_print_line(o);
     return SW_EXIT_OK;
 }
 
@@ -244,7 +233,7 @@ static int cmd_publish(sw_aws_client *c, int argc, char **argv)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddTrueToObject(o, "ok");
     cJSON_AddStringToObject(o, "messageId", id);
-    emit(o);
+    sw_helper_print_line(o);
     return SW_EXIT_OK;
 }
 

@@ -19,6 +19,7 @@
 #include "sw/creds.h"
 #include "sw/exit.h"
 #include "sw/retry.h"
+#include "sw_helper.h"
 
 int main(int argc, char **argv)
 {
@@ -85,11 +86,7 @@ int main(int argc, char **argv)
         } else {
             code = sw_exit_code_for(rc);
         }
-        char *s = cJSON_PrintUnformatted(o);
-        printf("%s\n", s);
-        fflush(stdout);
-        free(s);
-        cJSON_Delete(o);
+        sw_helper_print_line(o);
     }
     sw_creds_provider_free(p);
     sw_http_global_cleanup();

@@ -27,6 +27,7 @@
 
 #include "sw/dynamodb.h"
 #include "sw/exit.h"
+#include "sw_helper.h"
 
 typedef struct opts {
     const char *cmd, *table, *arg;
@@ -35,18 +36,6 @@ typedef struct opts {
     int limit, max_items, desc, plain;
     long deadline_ms;
 } opts;
-
-/* emit: prints o as one line and deletes it. */
-static void emit(cJSON *o)
-{
-    char *s = cJSON_PrintUnformatted(o);
-    if (s) {
-        puts(s);
-        cJSON_free(s);
-    }
-    fflush(stdout);
-    cJSON_Delete(o);
-}
 
 /* fail: prints the failure line (err may be NULL) and returns the exit
  * code. res (may be NULL) adds the batch fields. */
@@ -69,7 +58,7 @@ static int fail(sw_result rc, const sw_aws_error *err, const char *why,
         cJSON_AddNumberToObject(o, "written", (double)res->written);
         cJSON_AddNumberToObject(o, "requests", res->requests);
     }
-    emit(o);
+    sw_helper_print_line(o);
     return rc == SW_OK ? SW_EXIT_INTERNAL : sw_aws_exit_code(rc, err);
 }
 
@@ -243,7 +232,7 @@ static int batch_write(sw_aws_client *c, const opts *o)
         cJSON_AddNumberToObject(out, "written", (double)res.written);
         cJSON_AddNumberToObject(out, "requests", res.requests);
         cJSON_AddItemToObject(out, "failed", cJSON_CreateArray());
-        emit(out);
+        sw_helper_print_line(out);
         code = 0;
     } else {
         code = fail(rc, &err, NULL, &res);
@@ -312,7 +301,7 @@ static int run(sw_aws_client *c, const opts *o)
             cJSON_AddItemToObject(out, result_name,
                                   result_item(result, o->plain));
         cJSON_AddNumberToObject(out, "attempts", err.attempts);
-        emit(out);
+        sw_helper_print_line(out);
         code = 0;
     } else {
         cJSON_Delete(result);

@@ -17,6 +17,7 @@
 
 #include "sw/exit.h"
 #include "sw/http.h"
+#include "sw_helper.h"
 
 /* print_result: one JSON line describing a request's outcome. */
 static void print_result(sw_result rc, const sw_http_response *r)
@@ -31,11 +32,7 @@ static void print_result(sw_result rc, const sw_http_response *r)
     cJSON_AddStringToObject(o, "request_id",
                             r->request_id.ptr ? r->request_id.ptr : "");
     cJSON_AddStringToObject(o, "error", r->error);
-    char *s = cJSON_PrintUnformatted(o);
-    printf("%s\n", s);
-    fflush(stdout);
-    free(s);
-    cJSON_Delete(o);
+    sw_helper_print_line(o);
 }
 
 int main(int argc, char **argv)

@@ -15,6 +15,7 @@
 #include "sw/aws.h"
 #include "sw/exit.h"
 #include "sw/s3.h"
+#include "sw_helper.h"
 
 /* fail_line: prints the failure line. */
 static void fail_line(sw_result rc, const sw_aws_error *err)
@@ -27,10 +28,7 @@ static void fail_line(sw_result rc, const sw_aws_error *err)
     cJSON_AddStringToObject(o, "message", err->message);
     cJSON_AddBoolToObject(o, "retryable", err->retryable);
     cJSON_AddNumberToObject(o, "attempts", err->attempts);
-    char *s = cJSON_PrintUnformatted(o);
-    printf("%s\n", s ? s : "{}");
-    free(s);
-    cJSON_Delete(o);
+    sw_helper_print_line(o);
 }
 
 int main(int argc, char **argv)
