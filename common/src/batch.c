@@ -226,7 +226,7 @@ static sw_result batch_call(sw_aws_client *c, const char *op,
             cJSON_Delete(*resp);
             *resp = NULL;
             rc = sw_aws_local_error(err, SW_E_PARSE,
-                             "Batch answer is not a JSON object");
+                                    "Batch answer is not a JSON object");
         }
     }
     sw_buf_free(&out);
@@ -246,7 +246,7 @@ sw_result sw_batch_submit_job(sw_aws_client *c, const sw_batch_submit *req,
     memset(err, 0, sizeof(*err));
     if (!req || !job_id || job_id_len == 0)
         return sw_aws_local_error(err, SW_E_INVALID,
-                           "no request or no room for the job id");
+                                  "no request or no room for the job id");
     job_id[0] = '\0';
     const char *why = check_submit(req);
     if (why)
@@ -264,7 +264,7 @@ sw_result sw_batch_submit_job(sw_aws_client *c, const sw_batch_submit *req,
         rc = sw_aws_local_error(err, SW_E_PARSE, "SubmitJob answered no jobId");
     else if (strlen(id->valuestring) >= job_id_len)
         rc = sw_aws_local_error(err, SW_E_OVERFLOW,
-                         "the job id does not fit the caller's buffer");
+                                "the job id does not fit the caller's buffer");
     else
         memcpy(job_id, id->valuestring, strlen(id->valuestring) + 1);
     cJSON_Delete(resp);
@@ -312,7 +312,7 @@ static sw_result describe_chunk(sw_aws_client *c, const char *const *ids,
     if (!cJSON_IsArray(jobs)) {
         cJSON_Delete(resp);
         return sw_aws_local_error(err, SW_E_PARSE,
-                           "DescribeJobs answered no jobs array");
+                                  "DescribeJobs answered no jobs array");
     }
     for (size_t i = 0; i < n; i++) {
         cJSON *j = take_job(jobs, ids[i]);
@@ -345,7 +345,8 @@ sw_result sw_batch_describe_jobs(sw_aws_client *c, const char *const *job_ids,
     for (size_t i = 0; i < n; i++)
         if (!check_id(job_ids[i]))
             return sw_aws_local_error(err, SW_E_INVALID,
-                               "a job id is empty, too long or not printable");
+                                      "a job id is empty, too long or not "
+                                      "printable");
     cJSON *all = cJSON_CreateArray();
     if (!all)
         return sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
@@ -373,10 +374,11 @@ sw_result sw_batch_terminate_job(sw_aws_client *c, const char *job_id,
     memset(err, 0, sizeof(*err));
     if (!check_id(job_id))
         return sw_aws_local_error(err, SW_E_INVALID,
-                           "the job id is empty, too long or not printable");
+                                  "the job id is empty, too long or not "
+                                  "printable");
     if (!reason || !reason[0] || strlen(reason) > BATCH_REASON_MAX)
         return sw_aws_local_error(err, SW_E_INVALID,
-                           "TerminateJob needs a reason (1-1024 bytes)");
+                                  "TerminateJob needs a reason (1-1024 bytes)");
     cJSON *body = cJSON_CreateObject();
     if (!body || !cJSON_AddStringToObject(body, "jobId", job_id) ||
         !cJSON_AddStringToObject(body, "reason", reason)) {

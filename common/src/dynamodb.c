@@ -438,7 +438,7 @@ static sw_result ddb_call(sw_aws_client *c, const char *op, const cJSON *req,
             cJSON_Delete(*resp);
             *resp = NULL;
             rc = sw_aws_local_error(err, SW_E_PARSE,
-                             "DynamoDB answer is not a JSON object");
+                                    "DynamoDB answer is not a JSON object");
         }
     }
     sw_buf_free(&body);
@@ -522,7 +522,8 @@ static sw_result new_request(const char *table, const char *name,
         return sw_aws_local_error(err, SW_E_INVALID, "no table name");
     if (name && !av_map(obj, NULL))
         return sw_aws_local_error(err, SW_E_INVALID,
-                           "item or key is not a map of attribute values");
+                                  "item or key is not a map of "
+                                  "attribute values");
     if (!(req = cJSON_CreateObject()) ||
         !cJSON_AddStringToObject(req, "TableName", table) ||
         (name && !add_ref(req, name, obj))) {
@@ -532,9 +533,9 @@ static sw_result new_request(const char *table, const char *name,
     if ((rc = add_expr(req, e, allowed)) != SW_OK) {
         cJSON_Delete(req);
         return sw_aws_local_error(err, rc,
-                           rc == SW_E_NOMEM
-                               ? "out of memory"
-                               : "expression member not valid here");
+                                  rc == SW_E_NOMEM
+                                      ? "out of memory"
+                                      : "expression member not valid here");
     }
     *out = req;
     return SW_OK;
@@ -650,7 +651,7 @@ sw_result sw_ddb_update_item(sw_aws_client *c, const char *table,
         cJSON_Delete(*attrs_out);
         *attrs_out = NULL;
         return sw_aws_local_error(err, SW_E_PARSE,
-                           "UpdateItem answered bad Attributes");
+                                  "UpdateItem answered bad Attributes");
     }
     return SW_OK;
 }
@@ -732,7 +733,7 @@ sw_result sw_ddb_query(sw_aws_client *c, const char *table,
         if (next && start && cJSON_Compare(next, start, 1)) {
             cJSON_Delete(next);
             rc = sw_aws_local_error(err, SW_E_PARSE,
-                             "Query returned the same LastEvaluatedKey");
+                                    "Query returned the same LastEvaluatedKey");
             goto out;
         }
         cJSON_Delete(start);
@@ -916,7 +917,7 @@ sw_result sw_ddb_batch_write(sw_aws_client *c, const char *table,
     for (size_t i = 0; i < n; i++)
         if (!av_map(items[i], NULL)) {
             rc = sw_aws_local_error(err, SW_E_INVALID,
-                             "an item is not a map of attribute values");
+                                    "an item is not a map of attribute values");
             goto fail_all;
         }
     if (sw_retry_policy_from_env(&pol, &why) != SW_OK) {

@@ -161,7 +161,8 @@ sw_result sw_sns_publish(sw_aws_client *c, const char *topic_arn,
             rc = sw_aws_local_error(err, SW_E_PARSE, "Publish answered no MessageId");
         else if (message_id && id.len >= id_len)
             rc = sw_aws_local_error(err, SW_E_OVERFLOW,
-                             "the MessageId does not fit the caller's buffer");
+                                    "the MessageId does not fit the "
+                                    "caller's buffer");
         else if (message_id) {
             memcpy(message_id, id.ptr, id.len);
             message_id[id.len] = '\0';
