@@ -3,7 +3,7 @@
 #
 #   deps/build.sh src PKG            fetch, verify, unpack and patch PKG
 #   deps/build.sh musl               build + install musl into $DEPS_ROOT/musl
-#   deps/build.sh mbedtls|curl|cjson FLAVOUR
+#   deps/build.sh mbedtls|curl|cjson|libmicrohttpd FLAVOUR
 #                                    build PKG for FLAVOUR (musl: with musl-gcc;
 #                                    host: with gcc) and install it (static)
 #                                    into $DEPS_ROOT/FLAVOUR
@@ -29,6 +29,12 @@ mkdir -p "$SRC" "$LOG"
 # var NAME: print the value of DEP_<NAME>.
 var() {
     eval "printf '%s' \"\${DEP_$1:?DEP_$1 is not set}\""
+}
+
+# var_list NAME: print the value of DEP_<NAME>, which may be empty (a patch
+# list with nothing to apply).
+var_list() {
+    eval "printf '%s' \"\${DEP_$1-}\""
 }
 
 # run LOGNAME CMD...: run CMD with its output in the step's log; on failure
@@ -87,7 +93,7 @@ step_src() {
     top=$(ls "$SRC/$pkg.tmp/orig")
     mv "$SRC/$pkg.tmp/orig/$top" "$SRC/$pkg"
     applied=0
-    for p in $(var "${P}_PATCHES"); do
+    for p in $(var_list "${P}_PATCHES"); do
         run "src-$pkg" patch -p1 --forward --batch -d "$SRC/$pkg" \
             -i "$SRC/$pkg.tmp/debian/debian/patches/$p"
         applied=$((applied + 1))
@@ -198,7 +204,34 @@ step_cjson() {
     echo "deps: cjson $(var CJSON_VERSION) ($1) installed in $PREFIX"
 }
 
-step=${1:?usage: build.sh src PKG | musl | mbedtls|curl|cjson FLAVOUR}
+# step_libmicrohttpd FLAVOUR: configure GNU libmicrohttpd without TLS, docs,
+# examples or tools (internal select/poll/epoll threads stay in) and install
+# libmicrohttpd.a and microhttpd.h. Only the library directory is built.
+step_libmicrohttpd() {
+    flavour_setup "$1"
+    obj=$DEPS_ROOT/obj/$1/libmicrohttpd
+    rm -rf "$obj"
+    mkdir -p "$obj"
+    cd "$obj"
+    host_arg=
+    [ -n "$HOST_TRIPLET" ] && host_arg=--host=$HOST_TRIPLET
+    # shellcheck disable=SC2086 # host_arg is empty or one word
+    run "libmicrohttpd-$1" "$SRC/libmicrohttpd/configure" $host_arg \
+        CC="$BUILD_CC" CFLAGS="$OPT_CFLAGS" \
+        --prefix="$PREFIX" --disable-shared --enable-static --with-pic \
+        --disable-dependency-tracking --disable-silent-rules \
+        --disable-https --without-gnutls --disable-doc --disable-examples \
+        --disable-tools --disable-curl --with-threads=posix \
+        --enable-epoll=auto --enable-poll=auto \
+        --disable-postprocessor --disable-bauth --disable-dauth \
+        --disable-httpupgrade --disable-cookie
+    run "libmicrohttpd-$1" make -C src/microhttpd -j"$JOBS" libmicrohttpd.la
+    cp "$SRC/libmicrohttpd/src/include/microhttpd.h" "$PREFIX/include/"
+    cp src/microhttpd/.libs/libmicrohttpd.a "$PREFIX/lib/"
+    echo "deps: libmicrohttpd $(var LIBMICROHTTPD_VERSION) ($1) installed in $PREFIX"
+}
+
+step=${1:?usage: build.sh src PKG | musl | mbedtls|curl|cjson|libmicrohttpd FLAVOUR}
 shift
 
 # Several make processes (engineers, CI, `make -j`) may want the same stamp
@@ -231,6 +264,7 @@ musl) step_musl ;;
 mbedtls) step_mbedtls "$@" ;;
 curl) step_curl "$@" ;;
 cjson) step_cjson "$@" ;;
+libmicrohttpd) step_libmicrohttpd "$@" ;;
 *) echo "deps: unknown step $step" >&2; exit 2 ;;
 esac
 echo "deps: step '$step${*:+ $*}' took $(($(date +%s) - start)) s"

@@ -6,6 +6,7 @@
 #                   built with that musl-gcc (release builds)
 #     $(DEPS_HOST)  the same mbedTLS, libcurl, cJSON built with host gcc
 #                   (sanitizer test builds; no musl there)
+#   and in both, GNU libmicrohttpd (jobs-api only; its own stamp).
 #   Each prefix has include/ (cJSON.h directly in it) and lib/ (static .a).
 #   Versions, checksums and patch lists: deps/versions.mk. Why each patch:
 #   deps/patches.txt. Logs: $(BUILD)/deps/log/.
@@ -28,6 +29,13 @@ DEPS_HOST_STAMP := $(DEPS_HOST)/.done
 # Link order matters for static libraries: users before what they use.
 DEPS_MUSL_LIBS := -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lcjson -lpthread
 DEPS_HOST_LIBS := -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lcjson -lpthread
+# GNU libmicrohttpd, linked only by workers/jobs-api (before the libs above).
+# It has its own stamps, outside $(DEPS_*_STAMP), so that adding it did not
+# rebuild libsw or any other binary.
+DEPS_MUSL_MHD_LIBS := -lmicrohttpd
+DEPS_HOST_MHD_LIBS := -lmicrohttpd
+DEPS_MUSL_MHD_STAMP := $(DEPS_MUSL)/.libmicrohttpd.done
+DEPS_HOST_MHD_STAMP := $(DEPS_HOST)/.libmicrohttpd.done
 
 # The release (musl, static, stripped) copy of the test helper https_get:
 # shows what a minimal HTTPS client costs in a FROM scratch image.
@@ -41,9 +49,10 @@ DEPS_BUILD_SH = STAMP='$(abspath $@)' PREREQS='$(abspath $^)' $(foreach v,$(filt
 DEPS_LIB_FILES := libcurl.a libmbedtls.a libmbedx509.a libmbedcrypto.a libcjson.a
 
 .PHONY: deps deps-musl deps-host
-deps: $(DEPS_MUSL_STAMP) $(DEPS_HOST_STAMP) $(HTTPS_GET_RELEASE)
-deps-musl: $(DEPS_MUSL_STAMP)
-deps-host: $(DEPS_HOST_STAMP)
+deps: $(DEPS_MUSL_STAMP) $(DEPS_HOST_STAMP) $(HTTPS_GET_RELEASE) \
+      $(DEPS_MUSL_MHD_STAMP) $(DEPS_HOST_MHD_STAMP)
+deps-musl: $(DEPS_MUSL_STAMP) $(DEPS_MUSL_MHD_STAMP)
+deps-host: $(DEPS_HOST_STAMP) $(DEPS_HOST_MHD_STAMP)
 
 # Unpacked, patched sources, shared by both flavours.
 $(DEPS_ROOT)/src/.%.done: deps/versions.mk
@@ -52,6 +61,7 @@ $(DEPS_ROOT)/src/.mbedtls.done: $(wildcard deps/patches/mbedtls/*.patch)
 $(DEPS_ROOT)/src/.curl.done: $(wildcard deps/patches/curl/*.patch)
 $(DEPS_ROOT)/src/.cjson.done: $(wildcard deps/patches/cjson/*.patch)
 $(DEPS_ROOT)/src/.musl.done: $(wildcard deps/patches/musl/*.patch)
+$(DEPS_ROOT)/src/.libmicrohttpd.done: $(wildcard deps/patches/libmicrohttpd/*.patch)
 
 $(DEPS_MUSL)/.musl.done: $(DEPS_ROOT)/src/.musl.done deps/build.sh
 	@$(DEPS_BUILD_SH) musl
@@ -65,6 +75,8 @@ $(2)/.curl.done: $(DEPS_ROOT)/src/.curl.done $(2)/.mbedtls.done deps/build.sh $(
 	@$$(DEPS_BUILD_SH) curl $(1)
 $(2)/.cjson.done: $(DEPS_ROOT)/src/.cjson.done deps/build.sh $(3)
 	@$$(DEPS_BUILD_SH) cjson $(1)
+$(2)/.libmicrohttpd.done: $(DEPS_ROOT)/src/.libmicrohttpd.done deps/build.sh $(3)
+	@$$(DEPS_BUILD_SH) libmicrohttpd $(1)
 $(2)/.done: $(2)/.mbedtls.done $(2)/.curl.done $(2)/.cjson.done $(3)
 	@echo "deps: $(1) libraries in $(2)/lib:"
 	@cd $(2)/lib && ls -l $(DEPS_LIB_FILES) $(if $(3),libc.a) | \

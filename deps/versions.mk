@@ -13,13 +13,13 @@
 # here) on Debian's .orig tarballs, not on files downloaded from upstream
 # (no internet where this was pinned). Debian's watch files fetch the
 # upstream release tarball and none of these versions is repacked (no
-# +ds/+dfsg suffix), so each orig should be upstream's file renamed; for musl
-# and curl Debian also ships upstream's detached signature (.asc), valid only
-# for upstream's exact bytes (not checked here: no upstream keys). The
-# upstream names we pin are in the *_URL values. If an upstream URL serves
-# different bytes (GitHub's generated tag archive for cJSON is the likeliest
-# case) the checksum check rejects it and fetch.sh falls back to apt-get
-# source, whose bytes are the ones pinned here. Upstream checksums that are
+# +ds/+dfsg suffix), so each orig should be upstream's file renamed; for musl,
+# curl and libmicrohttpd Debian also ships upstream's detached signature
+# (.asc), valid only for upstream's exact bytes (not checked here: no
+# upstream keys). The upstream names we pin are in the *_URL values. If an
+# upstream URL serves different bytes (GitHub's generated tag archive for
+# cJSON is the likeliest case) the checksum check rejects it and fetch.sh
+# falls back to apt-get source, whose bytes are the ones pinned here. Upstream checksums that are
 # known to differ: none.
 #
 # Patch lists: Debian patch file names (debian/patches/<name>), applied with
@@ -98,3 +98,17 @@ DEP_CJSON_DEB_SHA256 := f6daf5b8b2ccd6ca1f96e4b6fcd7a0e3907f820f75b197367b2ced34
 DEP_CJSON_PATCHES := \
     0001-allocate-memory-for-the-temporary-buffer.patch \
     CVE-2025-57052.patch-
+
+# --- GNU libmicrohttpd (jobs-api's HTTP server only) ------------------------
+# Linked only by workers/jobs-api (DEPS_*_MHD_LIBS in deps/deps.mk); built
+# without TLS (the service sits behind an ALB / on a private network).
+# Debian's three patches touch only tests and the man page: none applied
+# (the list is empty on purpose; see deps/patches.txt).
+DEP_LIBMICROHTTPD_VERSION := 1.0.1
+DEP_LIBMICROHTTPD_DEBVER := 1.0.1-4
+DEP_LIBMICROHTTPD_ORIG := libmicrohttpd_1.0.1.orig.tar.gz
+DEP_LIBMICROHTTPD_ORIG_SHA256 := a89e09fc9b4de34dde19f4fcb4faaa1ce10299b9908db1132bbfa1de47882b94
+DEP_LIBMICROHTTPD_URL := https://ftpmirror.gnu.org/libmicrohttpd/libmicrohttpd-1.0.1.tar.gz
+DEP_LIBMICROHTTPD_DEB := libmicrohttpd_1.0.1-4.debian.tar.xz
+DEP_LIBMICROHTTPD_DEB_SHA256 := fde0a454e4e24a064309e08336ca4e0c8d3157a05dbfad563c587c1322289587
+DEP_LIBMICROHTTPD_PATCHES :=
