@@ -1,0 +1,329 @@
+/* hashmap.c - open-addressing maps for bulk data (see sw/hashmap.h). */
+#include "sw/hashmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* mix64: a 64-bit finaliser (splitmix64), so sequential or adversarially
+ * similar keys still spread over the table. Returns the hash. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+/* cap_for: the smallest power of two >= 2 * expect, at least 16. Returns 0
+ * on overflow. */
+static size_t cap_for(size_t expect)
+{
+    size_t cap = 16;
+    while (cap / 2 < expect) {
+        if (cap > SIZE_MAX / 4)
+            return 0;
+        cap *= 2;
+    }
+    return cap;
+}
+
+/* empty_vals: a value array of cap slots, all SW_MAP_EMPTY, or NULL. */
+static uint32_t *empty_vals(size_t cap)
+{
+    uint32_t *v = malloc(cap * sizeof *v);
+    if (v)
+        memset(v, 0xff, cap * sizeof *v);
+    return v;
+}
+
+/* id_hash: the hash of a 16-byte id. */
+static uint64_t id_hash(const uint8_t key[16])
+{
+    uint64_t a, b;
+    memcpy(&a, key, 8);
+    memcpy(&b, key + 8, 8);
+    return mix64(a ^ mix64(b));
+}
+
+/* idmap_alloc: sets m to an empty table of cap slots. Returns SW_OK or
+ * SW_E_NOMEM. */
+static sw_result idmap_alloc(sw_idmap *m, size_t cap)
+{
+    if (!cap || cap > SIZE_MAX / 16)
+        return SW_E_NOMEM;
+    uint8_t *keys = malloc(cap * 16);
+    uint32_t *vals = empty_vals(cap);
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
+        return SW_E_NOMEM;
+    }
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    m->len = 0;
+    return SW_OK;
+}
+
+sw_result sw_idmap_init(sw_idmap *m, size_t expect)
+{
+    memset(m, 0, sizeof *m);
+    return idmap_alloc(m, cap_for(expect));
+}
+
+/* idmap_slot: the slot holding key, or the free slot where it belongs. */
+static size_t idmap_slot(const sw_idmap *m, const uint8_t key[16])
+{
+    size_t mask = m->cap - 1, i = (size_t)id_hash(key) & mask;
+    while (m->vals[i] != SW_MAP_EMPTY && memcmp(m->keys + i * 16, key, 16))
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* idmap_grow: doubles the table, rehashing every entry. Returns SW_OK or
+ * SW_E_NOMEM (the map unchanged). */
+static sw_result idmap_grow(sw_idmap *m)
+{
+    sw_idmap old = *m;
+    if (idmap_alloc(m, old.cap ? old.cap * 2 : 16)) {
+        *m = old;
+        return SW_E_NOMEM;
+    }
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.vals[i] == SW_MAP_EMPTY)
+            continue;
+        size_t j = idmap_slot(m, old.keys + i * 16);
+        memcpy(m->keys + j * 16, old.keys + i * 16, 16);
+        m->vals[j] = old.vals[i];
+        m->len++;
+    }
+    free(old.keys);
+    free(old.vals);
+    return SW_OK;
+}
+
+sw_result sw_idmap_put(sw_idmap *m, const uint8_t key[16], uint32_t val,
+                       bool *found, uint32_t *cur)
+{
+    if (val == SW_MAP_EMPTY)
+        return SW_E_INVALID;
+    if ((m->len + 1) * 2 > m->cap && idmap_grow(m))
+        return SW_E_NOMEM;
+    size_t i = idmap_slot(m, key);
+    bool there = m->vals[i] != SW_MAP_EMPTY;
+    if (!there) {
+        memcpy(m->keys + i * 16, key, 16);
+        m->vals[i] = val;
+        m->len++;
+    }
+    if (found)
+        *found = there;
+    if (cur)
+        *cur = m->vals[i];
+    return SW_OK;
+}
+
+uint32_t sw_idmap_get(const sw_idmap *m, const uint8_t key[16])
+{
+    if (!m->cap)
+        return SW_MAP_EMPTY;
+    return m->vals[idmap_slot(m, key)];
+}
+
+void sw_idmap_free(sw_idmap *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* u64map_alloc: sets m to an empty table of cap slots. Returns SW_OK or
+ * SW_E_NOMEM. */
+static sw_result u64map_alloc(sw_u64map *m, size_t cap)
+{
+    if (!cap || cap > SIZE_MAX / 8)
+        return SW_E_NOMEM;
+    uint64_t *keys = malloc(cap * sizeof *keys);
+    uint32_t *vals = empty_vals(cap);
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
+        return SW_E_NOMEM;
+    }
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    m->len = 0;
+    return SW_OK;
+}
+
+sw_result sw_u64map_init(sw_u64map *m, size_t expect)
+{
+    memset(m, 0, sizeof *m);
+    return u64map_alloc(m, cap_for(expect));
+}
+
+/* u64map_slot: the slot holding key, or the free slot where it belongs. */
+static size_t u64map_slot(const sw_u64map *m, uint64_t key)
+{
+    size_t mask = m->cap - 1, i = (size_t)mix64(key) & mask;
+    while (m->vals[i] != SW_MAP_EMPTY && m->keys[i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* u64map_grow: doubles the table. Returns SW_OK or SW_E_NOMEM. */
+static sw_result u64map_grow(sw_u64map *m)
+{
+    sw_u64map old = *m;
+    if (u64map_alloc(m, old.cap ? old.cap * 2 : 16)) {
+        *m = old;
+        return SW_E_NOMEM;
+    }
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.vals[i] == SW_MAP_EMPTY)
+            continue;
+        size_t j = u64map_slot(m, old.keys[i]);
+        m->keys[j] = old.keys[i];
+        m->vals[j] = old.vals[i];
+        m->len++;
+    }
+    free(old.keys);
+    free(old.vals);
+    return SW_OK;
+}
+
+sw_result sw_u64map_put(sw_u64map *m, uint64_t key, uint32_t val,
+                        bool *found, uint32_t *cur)
+{
+    if (val == SW_MAP_EMPTY)
+        return SW_E_INVALID;
+    if ((m->len + 1) * 2 > m->cap && u64map_grow(m))
+        return SW_E_NOMEM;
+    size_t i = u64map_slot(m, key);
+    bool there = m->vals[i] != SW_MAP_EMPTY;
+    if (!there) {
+        m->keys[i] = key;
+        m->vals[i] = val;
+        m->len++;
+    }
+    if (found)
+        *found = there;
+    if (cur)
+        *cur = m->vals[i];
+    return SW_OK;
+}
+
+uint32_t sw_u64map_get(const sw_u64map *m, uint64_t key)
+{
+    if (!m->cap)
+        return SW_MAP_EMPTY;
+    return m->vals[u64map_slot(m, key)];
+}
+
+void sw_u64map_free(sw_u64map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* str_hash: FNV-1a of the bytes, finalised. */
+static uint64_t str_hash(sw_cursor s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < s.len; i++) {
+        h ^= (unsigned char)s.ptr[i];
+        h *= 0x100000001b3ULL;
+    }
+    return mix64(h);
+}
+
+sw_cursor sw_strmap_str(const sw_strmap *m, uint32_t idx)
+{
+    if (!m->bytes.ptr) /* only empty strings so far */
+        return sw_cursor_from_mem("", 0);
+    return sw_cursor_from_mem(m->bytes.ptr + m->offs[idx],
+                              m->offs[idx + 1] - m->offs[idx]);
+}
+
+/* strmap_slot: the slot holding s, or the free slot where it belongs. */
+static size_t strmap_slot(const sw_strmap *m, sw_cursor s, uint64_t h)
+{
+    size_t mask = m->cap - 1, i = (size_t)h & mask;
+    while (m->slots[i] != SW_MAP_EMPTY &&
+           !sw_cursor_eq(sw_strmap_str(m, m->slots[i]), s))
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* strmap_grow: doubles the slot table (16 at first). Returns SW_OK or
+ * SW_E_NOMEM. */
+static sw_result strmap_grow(sw_strmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 16;
+    uint32_t *slots = empty_vals(cap);
+    if (!slots)
+        return SW_E_NOMEM;
+    uint32_t *old = m->slots;
+    m->slots = slots;
+    m->cap = cap;
+    for (uint32_t k = 0; k < m->n; k++) {
+        sw_cursor s = sw_strmap_str(m, k);
+        m->slots[strmap_slot(m, s, str_hash(s))] = k;
+    }
+    free(old);
+    return SW_OK;
+}
+
+uint32_t sw_strmap_find(const sw_strmap *m, sw_cursor s)
+{
+    if (!m->cap)
+        return SW_MAP_EMPTY;
+    return m->slots[strmap_slot(m, s, str_hash(s))];
+}
+
+sw_result sw_strmap_intern(sw_strmap *m, sw_cursor s, uint32_t *idx,
+                           bool *added)
+{
+    if ((m->n + 1) * 2 > m->cap && strmap_grow(m))
+        return SW_E_NOMEM;
+    uint64_t h = str_hash(s);
+    size_t i = strmap_slot(m, s, h);
+    if (m->slots[i] != SW_MAP_EMPTY) {
+        *idx = m->slots[i];
+        if (added)
+            *added = false;
+        return SW_OK;
+    }
+    if (m->bytes.len + s.len >= UINT32_MAX || m->n + 2 >= UINT32_MAX)
+        return SW_E_OVERFLOW;
+    if (m->n + 2 > m->offs_cap) {
+        size_t nc = m->offs_cap ? m->offs_cap * 2 : 16;
+        uint32_t *o = realloc(m->offs, nc * sizeof *o);
+        if (!o)
+            return SW_E_NOMEM;
+        if (!m->offs_cap)
+            o[0] = 0;
+        m->offs = o;
+        m->offs_cap = nc;
+    }
+    if (s.len && sw_buf_append(&m->bytes, s.ptr, s.len))
+        return SW_E_NOMEM;
+    m->offs[m->n + 1] = (uint32_t)m->bytes.len;
+    m->slots[i] = (uint32_t)m->n;
+    *idx = (uint32_t)m->n++;
+    if (added)
+        *added = true;
+    return SW_OK;
+}
+
+void sw_strmap_free(sw_strmap *m)
+{
+    sw_buf_free(&m->bytes);
+    free(m->offs);
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}
