@@ -1,0 +1,474 @@
+/* ec2.c - EC2 RunInstances / TerminateInstances / DescribeInstances over
+ * the query protocol (see sw/ec2.h).
+ *
+ * Requests are form bodies (Action=...&Version=2016-11-15&Name.N=...),
+ * each value in the AWS URI encoding (RFC 3986 unreserved kept) with a
+ * space as '+', which is what botocore sends and what moto re-encodes to
+ * check a signature. Answers are XML in EC2's own shape
+ * (<RunInstancesResponse><instancesSet><item><instanceId>...), read by
+ * searching for the few elements we need; errors go through
+ * sw_aws_parse_error (<Response><Errors><Error><Code>...<RequestID>). */
+#include "sw/ec2.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sw/sigv4.h"
+
+const sw_aws_service sw_ec2_service = {
+    "ec2", /* signing name */
+    "ec2", /* endpoint prefix */
+    "EC2", /* AWS_ENDPOINT_URL_EC2 */
+    0,
+};
+
+#define EC2_TEXT_MAX 256u   /* ami, type, subnet, group, profile name */
+#define EC2_ARN_MAX 2048u
+#define EC2_TAG_KEY_MAX 128u
+#define EC2_TAG_VALUE_MAX 256u
+
+/* ---- encoding ---------------------------------------------------------- */
+
+/* sw_ec2_base64_encode: RFC 4648 base64 with padding (see sw/ec2.h). */
+sw_result sw_ec2_base64_encode(sw_buf *out, sw_cursor in)
+{
+    static const char tab[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    sw_result rc = sw_buf_reserve(out, (in.len + 2) / 3 * 4);
+    if (rc)
+        return rc;
+    const unsigned char *p = (const unsigned char *)in.ptr;
+    size_t i = 0;
+    char *o = out->ptr + out->len;
+    for (; in.len - i >= 3; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+        *o++ = tab[v >> 18];
+        *o++ = tab[(v >> 12) & 63];
+        *o++ = tab[(v >> 6) & 63];
+        *o++ = tab[v & 63];
+    }
+    if (in.len - i == 1) {
+        unsigned v = (unsigned)p[i] << 16;
+        *o++ = tab[v >> 18];
+        *o++ = tab[(v >> 12) & 63];
+        *o++ = '=';
+        *o++ = '=';
+    } else if (in.len - i == 2) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
+        *o++ = tab[v >> 18];
+        *o++ = tab[(v >> 12) & 63];
+        *o++ = tab[(v >> 6) & 63];
+        *o++ = '=';
+    }
+    out->len = (size_t)(o - out->ptr);
+    out->ptr[out->len] = '\0';
+    return SW_OK;
+}
+
+/* add_param_c: appends "&name=" and the form encoding of value (AWS URI
+ * encoding, a space as '+': a "%20" can only come from a space since '%'
+ * itself becomes "%25"). Returns SW_OK or SW_E_NOMEM.
+ * (sns.c has the same rule for SNS; both are query-protocol bodies.) */
+static sw_result add_param_c(sw_buf *b, const char *name, sw_cursor value)
+{
+    sw_result rc = sw_buf_appendf(b, "&%s=", name);
+    size_t start = b->len;
+    if (!rc)
+        rc = sw_uri_encode(b, value, 0);
+    if (rc)
+        return rc;
+    size_t o = start;
+    for (size_t i = start; i < b->len; o++) {
+        if (b->len - i >= 3 && memcmp(b->ptr + i, "%20", 3) == 0) {
+            b->ptr[o] = '+';
+            i += 3;
+        } else {
+            b->ptr[o] = b->ptr[i++];
+        }
+    }
+    b->len = o;
+    b->ptr[o] = '\0';
+    return SW_OK;
+}
+
+/* add_param: add_param_c for a C string. */
+static sw_result add_param(sw_buf *b, const char *name, const char *value)
+{
+    return add_param_c(b, name, sw_cursor_from_cstr(value));
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+/* printable_word: 1..max printable ASCII characters without spaces.
+ * Returns 1 when s is one. */
+static int printable_word(const char *s, size_t max)
+{
+    if (!s || !s[0])
+        return 0;
+    size_t n = strlen(s);
+    if (n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
+/* sw_ec2_instance_id_valid: "i-" and 8..32 lowercase hex digits. */
+int sw_ec2_instance_id_valid(const char *id)
+{
+    if (!id || strncmp(id, "i-", 2) != 0)
+        return 0;
+    size_t n = strlen(id + 2);
+    if (n < 8 || n > 32)
+        return 0;
+    for (const char *p = id + 2; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* check_tag: EC2's tag rules. Returns NULL or a static line. */
+static const char *check_tag(const sw_ec2_tag *t)
+{
+    if (!t->key || !t->key[0] || strlen(t->key) > EC2_TAG_KEY_MAX)
+        return "a tag key must be 1 to 128 characters";
+    if (strncmp(t->key, "aws:", 4) == 0)
+        return "a tag key may not start with aws: (reserved by AWS)";
+    if (!sw_utf8_valid(sw_cursor_from_cstr(t->key)))
+        return "a tag key is not valid UTF-8";
+    const char *v = t->value ? t->value : "";
+    if (strlen(v) > EC2_TAG_VALUE_MAX)
+        return "a tag value must be at most 256 characters";
+    if (!sw_utf8_valid(sw_cursor_from_cstr(v)))
+        return "a tag value is not valid UTF-8";
+    return NULL;
+}
+
+/* check_run: every RunInstances limit known locally. Returns NULL when req
+ * is valid, else a static line saying why not. */
+static const char *check_run(const sw_ec2_run_request *req)
+{
+    if (!printable_word(req->image_id, EC2_TEXT_MAX) ||
+        strncmp(req->image_id, "ami-", 4) != 0)
+        return "the image id must be ami-... (printable, no spaces)";
+    if (!printable_word(req->instance_type, EC2_TEXT_MAX))
+        return "the instance type is empty, too long or not printable";
+    if (req->instance_profile) {
+        size_t max = strncmp(req->instance_profile, "arn:", 4) == 0
+                         ? EC2_ARN_MAX
+                         : EC2_TEXT_MAX;
+        if (!printable_word(req->instance_profile, max))
+            return "the instance profile is empty, too long or not "
+                   "printable";
+    }
+    if (req->user_data.len > SW_EC2_USER_DATA_MAX)
+        return "user data is longer than 16 KiB";
+    if (req->user_data.len && !req->user_data.ptr)
+        return "user data has a length but no bytes";
+    if (req->subnet_id && !printable_word(req->subnet_id, EC2_TEXT_MAX))
+        return "the subnet id is empty, too long or not printable";
+    if (req->security_group_count > SW_EC2_SECURITY_GROUPS_MAX)
+        return "at most 16 security groups";
+    if (req->security_group_count && !req->security_group_ids)
+        return "security_group_ids is NULL but its count is not 0";
+    for (size_t i = 0; i < req->security_group_count; i++)
+        if (!printable_word(req->security_group_ids[i], EC2_TEXT_MAX))
+            return "a security group id is empty, too long or not printable";
+    if (req->tag_count > SW_EC2_TAGS_MAX)
+        return "at most 50 tags";
+    if (req->tag_count && !req->tags)
+        return "tags is NULL but tag_count is not 0";
+    for (size_t i = 0; i < req->tag_count; i++) {
+        const char *why = check_tag(&req->tags[i]);
+        if (why)
+            return why;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(req->tags[k].key, req->tags[i].key) == 0)
+                return "a tag key is given twice";
+    }
+    if (!printable_word(req->client_token, SW_EC2_CLIENT_TOKEN_MAX))
+        return "the client token must be 1 to 64 printable ASCII characters";
+    return NULL;
+}
+
+/* ---- request bodies ---------------------------------------------------- */
+
+/* sw_ec2_run_instances_body: see sw/ec2.h. Parameters go in a fixed order
+ * so the body is reproducible (tests compare it byte for byte). */
+sw_result sw_ec2_run_instances_body(const sw_ec2_run_request *req,
+                                    sw_buf *out, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    if ((*why = check_run(req)) != NULL)
+        return SW_E_INVALID;
+    char name[64];
+    sw_buf b64 = SW_BUF_INIT;
+    sw_result rc = sw_buf_append_cstr(out, "Action=RunInstances");
+    if (!rc)
+        rc = add_param(out, "Version", SW_EC2_API_VERSION);
+    if (!rc)
+        rc = add_param(out, "ImageId", req->image_id);
+    if (!rc)
+        rc = add_param(out, "InstanceType", req->instance_type);
+    if (!rc)
+        rc = add_param(out, "MinCount", "1");
+    if (!rc)
+        rc = add_param(out, "MaxCount", "1");
+    if (!rc)
+        rc = add_param(out, "ClientToken", req->client_token);
+    if (!rc && req->instance_profile)
+        rc = add_param(out,
+                       strncmp(req->instance_profile, "arn:", 4) == 0
+                           ? "IamInstanceProfile.Arn"
+                           : "IamInstanceProfile.Name",
+                       req->instance_profile);
+    if (!rc)
+        rc = add_param(out, "InstanceMarketOptions.MarketType", "spot");
+    if (!rc)
+        rc = add_param(out,
+                       "InstanceMarketOptions.SpotOptions.SpotInstanceType",
+                       "one-time");
+    if (!rc)
+        rc = add_param(out, "InstanceMarketOptions.SpotOptions."
+                            "InstanceInterruptionBehavior",
+                       "terminate");
+    if (!rc)
+        rc = add_param(out, "InstanceInitiatedShutdownBehavior", "terminate");
+    if (!rc)
+        rc = add_param(out, "MetadataOptions.HttpTokens", "required");
+    if (!rc)
+        rc = add_param(out, "MetadataOptions.HttpEndpoint", "enabled");
+    if (!rc)
+        rc = add_param(out, "MetadataOptions.HttpPutResponseHopLimit", "1");
+    if (!rc && req->subnet_id)
+        rc = add_param(out, "SubnetId", req->subnet_id);
+    for (size_t i = 0; !rc && i < req->security_group_count; i++) {
+        snprintf(name, sizeof name, "SecurityGroupId.%zu", i + 1);
+        rc = add_param(out, name, req->security_group_ids[i]);
+    }
+    if (!rc && req->tag_count)
+        rc = add_param(out, "TagSpecification.1.ResourceType", "instance");
+    for (size_t i = 0; !rc && i < req->tag_count; i++) {
+        snprintf(name, sizeof name, "TagSpecification.1.Tag.%zu.Key", i + 1);
+        rc = add_param(out, name, req->tags[i].key);
+        snprintf(name, sizeof name, "TagSpecification.1.Tag.%zu.Value",
+                 i + 1);
+        if (!rc)
+            rc = add_param(out, name,
+                           req->tags[i].value ? req->tags[i].value : "");
+    }
+    if (!rc && req->user_data.len) {
+        rc = sw_ec2_base64_encode(&b64, req->user_data);
+        if (!rc)
+            rc = add_param_c(out, "UserData", sw_cursor_from_buf(&b64));
+    }
+    sw_buf_free(&b64);
+    if (rc)
+        *why = "out of memory";
+    return rc;
+}
+
+/* sw_ec2_terminate_body: see sw/ec2.h. */
+sw_result sw_ec2_terminate_body(const char *const *ids, size_t n, sw_buf *out,
+                                const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    *why = NULL;
+    if (n == 0 || n > SW_EC2_TERMINATE_MAX || !ids) {
+        *why = "TerminateInstances takes 1 to 1000 instance ids";
+        return SW_E_INVALID;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!sw_ec2_instance_id_valid(ids[i])) {
+            *why = "an instance id is not i- and 8 to 32 hex digits";
+            return SW_E_INVALID;
+        }
+    char name[40];
+    sw_result rc = sw_buf_append_cstr(out, "Action=TerminateInstances");
+    if (!rc)
+        rc = add_param(out, "Version", SW_EC2_API_VERSION);
+    for (size_t i = 0; !rc && i < n; i++) {
+        snprintf(name, sizeof name, "InstanceId.%zu", i + 1);
+        rc = add_param(out, name, ids[i]);
+    }
+    if (rc)
+        *why = "out of memory";
+    return rc;
+}
+
+/* ---- answers ----------------------------------------------------------- */
+
+/* find_bytes: the first occurrence of needle (nl bytes) in hay (hl bytes),
+ * or NULL (memmem is not C11/POSIX). */
+static const char *find_bytes(const char *hay, size_t hl, const char *needle,
+                              size_t nl)
+{
+    for (size_t i = 0; nl <= hl && i <= hl - nl; i++)
+        if (memcmp(hay + i, needle, nl) == 0)
+            return hay + i;
+    return NULL;
+}
+
+/* xml_text: the text of the first <name>...</name> in body at or after
+ * `from` (an element without nested elements). Returns 1 and sets *out
+ * (trimmed) when found, else 0. */
+static int xml_text(sw_cursor body, size_t from, const char *name,
+                    sw_cursor *out)
+{
+    char open[48], close[48];
+    snprintf(open, sizeof open, "<%s>", name);
+    snprintf(close, sizeof close, "</%s>", name);
+    if (!body.ptr || from > body.len)
+        return 0;
+    const char *s = find_bytes(body.ptr + from, body.len - from, open,
+                               strlen(open));
+    if (!s)
+        return 0;
+    s += strlen(open);
+    size_t rest = body.len - (size_t)(s - body.ptr);
+    const char *e = find_bytes(s, rest, close, strlen(close));
+    if (!e || memchr(s, '<', (size_t)(e - s)))
+        return 0;
+    *out = sw_cursor_trim(sw_cursor_from_mem(s, (size_t)(e - s)));
+    return 1;
+}
+
+/* copy_out: copies v into dst (cap bytes). Returns SW_OK, or SW_E_OVERFLOW
+ * (err filled) when it does not fit. */
+static sw_result copy_out(sw_cursor v, char *dst, size_t cap,
+                          sw_aws_error *err)
+{
+    if (!dst || v.len >= cap)
+        return sw_aws_local_error(err, SW_E_OVERFLOW,
+                                  "the answer does not fit the caller's "
+                                  "buffer");
+    memcpy(dst, v.ptr, v.len);
+    dst[v.len] = '\0';
+    return SW_OK;
+}
+
+/* send_form: POSTs a form body to EC2. Returns sw_aws_send's results. */
+static sw_result send_form(sw_aws_client *c, const sw_buf *body, sw_buf *out,
+                           sw_aws_error *err)
+{
+    sw_http_header h[] = {
+        {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    sw_aws_request req = {.method = "POST",
+                          .path = "/",
+                          .headers = h,
+                          .header_count = 1,
+                          .body = sw_cursor_from_buf(body)};
+    return sw_aws_send(c, &req, out, err);
+}
+
+/* ---- calls ------------------------------------------------------------- */
+
+/* sw_ec2_run_instance: checks, sends RunInstances, reads the instance id.
+ * Returns as described in sw/ec2.h. */
+sw_result sw_ec2_run_instance(sw_aws_client *c, const sw_ec2_run_request *req,
+                              char *instance_id, size_t id_len,
+                              sw_aws_error *err)
+{
+    sw_aws_error scratch;
+    if (!err)
+        err = &scratch;
+    memset(err, 0, sizeof *err);
+    if (instance_id && id_len)
+        instance_id[0] = '\0';
+    sw_buf body = SW_BUF_INIT, out = SW_BUF_INIT;
+    const char *why;
+    sw_result rc = sw_ec2_run_instances_body(req, &body, &why);
+    if (rc) {
+        sw_buf_free(&body);
+        return sw_aws_local_error(err, rc, why);
+    }
+    rc = send_form(c, &body, &out, err);
+    sw_buf_free(&body);
+    if (rc == SW_OK) {
+        sw_cursor id;
+        sw_cursor ans = sw_cursor_from_buf(&out);
+        const char *set = ans.ptr ? find_bytes(ans.ptr, ans.len,
+                                               "<instancesSet>", 14)
+                                  : NULL;
+        if (!set ||
+            !xml_text(ans, (size_t)(set - ans.ptr), "instanceId", &id) ||
+            id.len == 0)
+            rc = sw_aws_local_error(err, SW_E_PARSE,
+                                    "RunInstances answered no instanceId");
+        else
+            rc = copy_out(id, instance_id, id_len, err);
+    }
+    sw_buf_free(&out);
+    return rc;
+}
+
+/* sw_ec2_terminate_instances: checks and sends TerminateInstances. */
+sw_result sw_ec2_terminate_instances(sw_aws_client *c, const char *const *ids,
+                                     size_t n, sw_aws_error *err)
+{
+    sw_aws_error scratch;
+    if (!err)
+        err = &scratch;
+    memset(err, 0, sizeof *err);
+    sw_buf body = SW_BUF_INIT, out = SW_BUF_INIT;
+    const char *why;
+    sw_result rc = sw_ec2_terminate_body(ids, n, &body, &why);
+    if (rc) {
+        sw_buf_free(&body);
+        return sw_aws_local_error(err, rc, why);
+    }
+    rc = send_form(c, &body, &out, err);
+    sw_buf_free(&body);
+    sw_buf_free(&out);
+    return rc;
+}
+
+/* sw_ec2_describe_instance_state: DescribeInstances for one id, the state
+ * name from <instanceState><code>..</code><name>..</name>. */
+sw_result sw_ec2_describe_instance_state(sw_aws_client *c, const char *id,
+                                         char *state, size_t state_len,
+                                         sw_aws_error *err)
+{
+    sw_aws_error scratch;
+    if (!err)
+        err = &scratch;
+    memset(err, 0, sizeof *err);
+    if (state && state_len)
+        state[0] = '\0';
+    if (!sw_ec2_instance_id_valid(id))
+        return sw_aws_local_error(err, SW_E_INVALID,
+                                  "an instance id is not i- and 8 to 32 hex "
+                                  "digits");
+    sw_buf body = SW_BUF_INIT, out = SW_BUF_INIT;
+    sw_result rc = sw_buf_append_cstr(&body, "Action=DescribeInstances");
+    if (!rc)
+        rc = add_param(&body, "Version", SW_EC2_API_VERSION);
+    if (!rc)
+        rc = add_param(&body, "InstanceId.1", id);
+    if (rc) {
+        sw_buf_free(&body);
+        return sw_aws_local_error(err, rc, "out of memory");
+    }
+    rc = send_form(c, &body, &out, err);
+    sw_buf_free(&body);
+    if (rc == SW_OK) {
+        sw_cursor ans = sw_cursor_from_buf(&out), name;
+        const char *st = ans.ptr ? find_bytes(ans.ptr, ans.len,
+                                              "<instanceState>", 15)
+                                 : NULL;
+        if (!st || !xml_text(ans, (size_t)(st - ans.ptr), "name", &name) ||
+            name.len == 0)
+            rc = sw_aws_local_error(err, SW_E_PARSE,
+                                    "DescribeInstances answered no instance "
+                                    "state (unknown id?)");
+        else
+            rc = copy_out(name, state, state_len, err);
+    }
+    sw_buf_free(&out);
+    return rc;
+}
