@@ -376,6 +376,40 @@ static sw_result record_job_id(run *r, size_t i, const char *job_id,
     return rc;
 }
 
+/* overrides_with_run_id: a copy of a step's containerOverrides (NULL: a new
+ * object) whose environment also holds WORKFLOW_RUN_ID = run_id, so every
+ * step of one run can name its outputs after the same id (the ETL stages
+ * do); a step that sets WORKFLOW_RUN_ID itself keeps its own value. Returns
+ * the new object (the caller deletes it) or NULL when out of memory. */
+static cJSON *overrides_with_run_id(const cJSON *overrides, const char *run_id)
+{
+    cJSON *o = overrides ? cJSON_Duplicate(overrides, 1) : cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON *env = cJSON_GetObjectItemCaseSensitive(o, "environment");
+    if (!cJSON_IsArray(env)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "environment");
+        env = cJSON_AddArrayToObject(o, "environment");
+    }
+    const cJSON *e;
+    cJSON_ArrayForEach(e, env) {
+        const char *name = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(e, "name"));
+        if (name && strcmp(name, "WORKFLOW_RUN_ID") == 0)
+            return o;
+    }
+    cJSON *var = cJSON_CreateObject();
+    if (!env || !var ||
+        !cJSON_AddStringToObject(var, "name", "WORKFLOW_RUN_ID") ||
+        !cJSON_AddStringToObject(var, "value", run_id) ||
+        !cJSON_AddItemToArray(env, var)) {
+        cJSON_Delete(var);
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* submit_step: SubmitJob for step i with its unfinished dependencies' job
  * ids (a SUCCEEDED dependency is satisfied and dropped), then records the
  * id. Returns the exit code (0: submitted and recorded, or another process
@@ -397,11 +431,17 @@ static int submit_step(run *r, size_t i)
         deps[nd].job_id = NULL;
         deps[nd++].type = "SEQUENTIAL";
     }
+    cJSON *overrides = overrides_with_run_id(s->container_overrides,
+                                             r->run_id);
+    if (!overrides) {
+        sw_log_msgf(SW_LOG_ERROR, "out of memory building step %s", s->name);
+        return SW_EXIT_INTERNAL;
+    }
     sw_batch_submit req = {
         .job_name = s->name, .job_queue = s->job_queue,
         .job_definition = s->job_definition, .depends_on = deps,
         .depends_on_count = nd, .array_size = s->array_size,
-        .container_overrides = s->container_overrides,
+        .container_overrides = overrides,
         .parameters = s->parameters, .retry_strategy = s->retry_strategy,
         .timeout_seconds = s->timeout};
     char job_id[JOB_ID_LEN];
@@ -410,6 +450,7 @@ static int submit_step(run *r, size_t i)
     r->submitted++;
     sw_result rc = sw_batch_submit_job(r->batch, &req, job_id, sizeof job_id,
                                        &err);
+    cJSON_Delete(overrides);
     if (rc != SW_OK) {
         char what[WF_NAME_MAX + 64];
         snprintf(what, sizeof what, "SubmitJob of step \"%s\"", s->name);
