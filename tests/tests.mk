@@ -33,3 +33,4 @@ unit: test-build
 -include tests/fuzz/fuzz.mk
 -include tests/bench/bench.mk
 -include tests/bench/btc_price.mk
+-include tests/gen/gen.mk
