@@ -112,6 +112,11 @@ function check(name, type) {
         `'0' || ltrim(${c}, '0') ELSE '0' END AS BIGINT) <= ${SCHEMA.int_max} ` +
         'ELSE false END)';
       break;
+    case 'money':
+      // Leading zeros do not count towards the digits allowed.
+      cond = `(${re('money')} AND length(ltrim(split_part(${c}, '.', 1), '0')) <= ` +
+        `${SCHEMA.money_max_digits})`;
+      break;
     default:
       if (!SCHEMA.regex[base]) die(1, `no rule for type ${type}`);
       cond = re(base);

@@ -92,6 +92,11 @@ def valid(s, typ):
         ok &= digits.str.len() <= 10
         ok = ok.copy()
         ok[ok] = ("0" + digits[ok]).astype(np.int64) <= SCHEMA["int_max"]
+    elif base == "money":
+        # Leading zeros do not count towards the digits allowed.
+        ok = s.str.fullmatch(SCHEMA["regex"]["money"]) & (
+            s.str.split(".", n=1).str[0].str.lstrip("0").str.len()
+            <= SCHEMA["money_max_digits"])
     else:
         ok = s.str.fullmatch(SCHEMA["regex"][base])
     ok = ok.astype(bool)
@@ -141,9 +146,7 @@ def load(indir, kind):
 def cents(s):
     """Exact integer cents of a money Series (already validated)."""
     parts = s.str.split(".", n=1, expand=True)
-    whole = parts[0]
-    if (whole.str.len() > 16).any():
-        raise ValueError("money value too large for int64 cents")
+    whole = parts[0].str.lstrip("0").replace("", "0")
     frac = parts[1].fillna("") if parts.shape[1] > 1 else \
         pd.Series("", index=s.index)
     return (whole.astype(np.int64) * 100
