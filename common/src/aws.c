@@ -113,16 +113,16 @@ static bool parse_json_error(sw_cursor body, sw_aws_error *err)
 }
 
 /* xml_unescape: copies c into dst (cap bytes) decoding the five XML
- * entities, truncating safely. */
-static void xml_unescape(char *dst, size_t cap, sw_cursor c)
+ * entities, truncating safely. Returns true when all of c fitted. */
+static bool xml_unescape(char *dst, size_t cap, sw_cursor c)
 {
     static const struct {
         const char *ent;
         char ch;
     } ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'},
                 {"&quot;", '"'}, {"&apos;", '\''}};
-    size_t o = 0;
-    for (size_t i = 0; i < c.len && o + 1 < cap;) {
+    size_t o = 0, i = 0;
+    while (i < c.len && o + 1 < cap) {
         char ch = c.ptr[i];
         size_t adv = 1;
         if (ch == '&') {
@@ -139,6 +139,7 @@ static void xml_unescape(char *dst, size_t cap, sw_cursor c)
         i += adv;
     }
     dst[o] = '\0';
+    return i >= c.len;
 }
 
 /* xml_element: the text of the first <name>...</name> in body. Returns
@@ -187,6 +188,17 @@ static bool parse_xml_error(sw_cursor body, sw_aws_error *err)
         xml_unescape(err->request_id, sizeof err->request_id,
                      sw_cursor_trim(v));
     return found;
+}
+
+/* sw_aws_xml_text: an element's decoded text (see sw/aws.h). */
+bool sw_aws_xml_text(sw_cursor body, const char *name, char *dst, size_t cap)
+{
+    sw_cursor v;
+    if (cap)
+        dst[0] = '\0';
+    if (!cap || strlen(name) > 32 || !xml_element(body, name, &v))
+        return false;
+    return xml_unescape(dst, cap, v);
 }
 
 /* first_char: the first non-whitespace byte of c, or 0. */
@@ -574,14 +586,63 @@ static void transport_error(sw_aws_error *err, sw_result rc,
                      rc == SW_E_TLS;
 }
 
-/* sw_aws_send: the attempt loop (see sw/aws.h). */
+/* A streamed body's progress across attempts (sw_aws_send_ex). */
+typedef struct stream_state {
+    const sw_aws_send_opts *o;
+    uint64_t delivered;     /* bytes handed to o->on_body so far */
+    uint64_t attempt_start; /* delivered when this attempt began */
+    uint64_t skip;          /* bytes of this answer still to drop */
+    bool started;           /* this attempt's first chunk was seen */
+    sw_result sink_rc;      /* what o->on_body returned when it stopped */
+} stream_state;
+
+/* stream_chunk: the http layer's body hook: drops the bytes a 200 answer
+ * to a Range request repeats, then hands the rest on. Returns the
+ * consumer's result. */
+static sw_result stream_chunk(void *ctx, long status, sw_cursor chunk)
+{
+    stream_state *st = ctx;
+    if (!st->started) {
+        st->started = true;
+        st->skip = status == 206 ? 0 : st->attempt_start;
+    }
+    if (st->skip) {
+        size_t drop = chunk.len < st->skip ? chunk.len : (size_t)st->skip;
+        st->skip -= drop;
+        chunk.ptr += drop;
+        chunk.len -= drop;
+        if (!chunk.len)
+            return SW_OK;
+    }
+    sw_result rc = st->o->on_body(st->o->on_body_ctx, chunk);
+    if (rc) {
+        st->sink_rc = rc;
+        return rc;
+    }
+    st->delivered += chunk.len;
+    return SW_OK;
+}
+
+/* sw_aws_send: the attempt loop without extras (see sw/aws.h). */
 sw_result sw_aws_send(sw_aws_client *c, const sw_aws_request *req,
                       sw_buf *resp_body, sw_aws_error *err)
+{
+    return sw_aws_send_ex(c, req, NULL, resp_body, err);
+}
+
+/* sw_aws_send_ex: the attempt loop (see sw/aws.h). A resumed streamed
+ * attempt sends a copy of req with Range (and If-Match) added, signed
+ * like any other header. */
+sw_result sw_aws_send_ex(sw_aws_client *c, const sw_aws_request *req,
+                         const sw_aws_send_opts *opts, sw_buf *resp_body,
+                         sw_aws_error *err)
 {
     sw_aws_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);
+    if (opts && opts->etag)
+        sw_buf_reset(opts->etag);
     attempt a;
     memset(&a, 0, sizeof a);
     sw_http_response resp = {0};
@@ -589,6 +650,12 @@ sw_result sw_aws_send(sw_aws_client *c, const sw_aws_request *req,
     enum sw_retry_kind last_kind = SW_RETRY_NO;
     int retried = 0;
     sw_result rc;
+    stream_state st = {.o = opts};
+    bool streaming = opts && opts->on_body;
+    char range[48] = "";
+    char if_match[128] = "";
+    sw_http_header xh[MAX_HEADERS];
+    sw_aws_request rreq = *req;
     for (int n = 1;; n++) {
         err->attempts = n;
         const sw_creds *cr;
@@ -599,16 +666,56 @@ sw_result sw_aws_send(sw_aws_client *c, const sw_aws_request *req,
                      why ? why : sw_result_str(rc));
             break;
         }
-        rc = sign_and_build(c, req, cr, &a);
+        rreq = *req;
+        if (streaming && st.delivered) {
+            /* Resume after the last byte delivered (see sw/aws.h). */
+            if (req->header_count + 2 > MAX_HEADERS - 6) {
+                rc = SW_E_OVERFLOW;
+                snprintf(err->message, sizeof err->message,
+                         "could not sign the request: %s", sw_result_str(rc));
+                break;
+            }
+            size_t k = 0;
+            for (; k < req->header_count; k++)
+                xh[k] = req->headers[k];
+            snprintf(range, sizeof range, "bytes=%llu-",
+                     (unsigned long long)st.delivered);
+            xh[k++] = (sw_http_header){"Range", range};
+            if (if_match[0])
+                xh[k++] = (sw_http_header){"If-Match", if_match};
+            rreq.headers = xh;
+            rreq.header_count = k;
+        }
+        rc = sign_and_build(c, &rreq, cr, &a);
         if (rc) {
             snprintf(err->message, sizeof err->message,
                      "could not sign the request: %s", sw_result_str(rc));
             break;
         }
-        sw_http_request hreq = {req->method, a.url.ptr, a.hdr, a.nhdr,
-                                req->body, 0};
+        sw_http_request hreq = {.method = req->method,
+                                .url = a.url.ptr,
+                                .headers = a.hdr,
+                                .header_count = a.nhdr,
+                                .body = req->body,
+                                .on_body = streaming ? stream_chunk : NULL,
+                                .on_body_ctx = &st};
+        st.attempt_start = st.delivered;
+        st.started = false;
+        st.skip = 0;
         rc = sw_http_send(c->http, &hreq, &resp);
+        if (streaming && !if_match[0] && resp.status >= 200 &&
+            resp.status < 300 && resp.etag.len &&
+            resp.etag.len < sizeof if_match)
+            memcpy(if_match, resp.etag.ptr, resp.etag.len + 1);
         enum sw_retry_kind kind = SW_RETRY_NO;
+        if (st.sink_rc) {
+            /* The consumer said stop: nothing to retry. */
+            rc = sw_aws_local_error(err, st.sink_rc,
+                                    "the body's consumer stopped the "
+                                    "transfer");
+            err->http_status = resp.status;
+            break;
+        }
         if (rc == SW_OK && resp.status >= 200 && resp.status < 300) {
             sw_retry_on_success(&c->retry, retried, last_kind);
             sw_buf tmp = *resp_body;
@@ -618,6 +725,9 @@ sw_result sw_aws_send(sw_aws_client *c, const sw_aws_request *req,
             err->http_status = resp.status;
             copy_cursor(err->request_id, sizeof err->request_id,
                         sw_cursor_from_buf(&resp.request_id));
+            if (opts && opts->etag)
+                rc = sw_buf_append_cursor(opts->etag,
+                                          sw_cursor_from_buf(&resp.etag));
             break;
         }
         if (rc == SW_OK) {
@@ -642,6 +752,9 @@ sw_result sw_aws_send(sw_aws_client *c, const sw_aws_request *req,
             else if (err->retryable)
                 kind = SW_RETRY_TRANSIENT;
         }
+        /* Bytes already delivered can only be resumed, never resent. */
+        if (streaming && st.delivered && !opts->resume_with_range)
+            break;
         long delay = 0;
         if (!sw_retry_should_retry(&c->retry, n - (refreshed ? 1 : 0), kind,
                                    &delay))
@@ -667,7 +780,11 @@ sw_result sw_aws_json_call(sw_aws_client *c, const char *json_version,
     snprintf(ctype, sizeof ctype, "application/x-amz-json-%s",
              json_version ? json_version : "1.0");
     sw_http_header h[] = {{"Content-Type", ctype}, {"X-Amz-Target", target}};
-    sw_aws_request req = {"POST", "/", NULL, h, 2, body, NULL};
+    sw_aws_request req = {.method = "POST",
+                          .path = "/",
+                          .headers = h,
+                          .header_count = 2,
+                          .body = body};
     return sw_aws_send(c, &req, resp_body, err);
 }
 

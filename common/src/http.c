@@ -96,4 +96,5 @@ void sw_http_response_free(sw_http_response *resp)
     sw_buf_free(&resp->body);
     sw_buf_free(&resp->content_type);
     sw_buf_free(&resp->request_id);
+    sw_buf_free(&resp->etag);
 }

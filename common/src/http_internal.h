@@ -21,6 +21,9 @@ typedef struct sw_http__xfer {
     size_t max_body;            /* response body limit in bytes */
     int overflow;               /* the body went past max_body */
     int nomem;                  /* a buffer append failed */
+    sw_http_body_fn on_body;    /* streaming sink for 2xx bodies, or NULL */
+    void *on_body_ctx;
+    sw_result body_rc;          /* what on_body returned when it stopped */
 } sw_http__xfer;
 
 /* sw_http__from_curl: maps a CURLcode to a libsw result: timeouts to

@@ -82,6 +82,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     sw_http__xfer *x = ud;
     size_t n = size * nmemb;
+    if (x->on_body) {
+        long status = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && status < 300) {
+            x->body_rc = x->on_body(x->on_body_ctx, status,
+                                    sw_cursor_from_mem(data, n));
+            return x->body_rc == SW_OK ? n : 0;
+        }
+    }
     if (n > x->max_body - x->resp->body.len) {
         x->overflow = 1;
         return 0;
@@ -116,6 +125,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     if (line.len >= 5 && memcmp(line.ptr, "HTTP/", 5) == 0) {
         sw_buf_reset(&x->resp->content_type);
         sw_buf_reset(&x->resp->request_id);
+        sw_buf_reset(&x->resp->etag);
         return n;
     }
     const char *colon = memchr(line.ptr, ':', line.len);
@@ -129,6 +139,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     else if (sw_cursor_eq_ignore_case(name, SW_CURSOR_LIT("x-amzn-RequestId")) ||
              sw_cursor_eq_ignore_case(name, SW_CURSOR_LIT("x-amz-request-id")))
         dst = &x->resp->request_id;
+    else if (sw_cursor_eq_ignore_case(name, SW_CURSOR_LIT("ETag")))
+        dst = &x->resp->etag;
     if (dst && set_header_value(dst, value) != SW_OK) {
         x->nomem = 1;
         return 0;
@@ -177,6 +189,9 @@ sw_result sw_http__xfer_setup(sw_http__xfer *x, void *easy,
     sw_buf_reset(&resp->body);
     sw_buf_reset(&resp->content_type);
     sw_buf_reset(&resp->request_id);
+    sw_buf_reset(&resp->etag);
+    x->on_body = req->on_body;
+    x->on_body_ctx = req->on_body_ctx;
     if (!req->method || !*req->method || !req->url || !*req->url) {
         snprintf(resp->error, sizeof resp->error, "request without %s",
                  req->url && *req->url ? "method" : "URL");
@@ -201,7 +216,14 @@ sw_result sw_http__xfer_setup(sw_http__xfer *x, void *easy,
     rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                                      connect_ms < timeout_ms ? connect_ms
                                                              : timeout_ms));
-    rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms));
+    if (req->on_body) {
+        /* A streamed body may be any size: bound stalls, not duration. */
+        long stall_s = timeout_ms / 1000 > 0 ? timeout_ms / 1000 : 1;
+        rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L));
+        rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s));
+    } else {
+        rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms));
+    }
     /* Servers are verified against the process-wide parsed bundle, not a
      * CAINFO path libcurl would parse again for every connection. */
     if (strncasecmp(req->url, "https://", 8) == 0) {
@@ -211,10 +233,11 @@ sw_result sw_http__xfer_setup(sw_http__xfer *x, void *easy,
             return ca_rc;
     }
     rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, resp->error));
-    rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-                                     (curl_off_t)(x->max_body > INT64_MAX
-                                                      ? INT64_MAX
-                                                      : x->max_body)));
+    if (!req->on_body) /* else only the buffered error bodies are bounded */
+        rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+                                         (curl_off_t)(x->max_body > INT64_MAX
+                                                          ? INT64_MAX
+                                                          : x->max_body)));
     rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body));
     rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_WRITEDATA, x));
     rc |= setopt_ok(curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header));
@@ -268,6 +291,12 @@ sw_result sw_http__xfer_finish(sw_http__xfer *x, int curlcode)
     if (curlcode == CURLE_OK) {
         resp->error[0] = '\0';
         return SW_OK;
+    }
+    if (x->body_rc != SW_OK) {
+        snprintf(resp->error, sizeof resp->error,
+                 "the body's consumer stopped the transfer: %s",
+                 sw_result_str(x->body_rc));
+        return x->body_rc;
     }
     if (x->nomem) {
         snprintf(resp->error, sizeof resp->error, "out of memory");

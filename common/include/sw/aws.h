@@ -86,6 +86,38 @@ const char *sw_aws_client_region(const sw_aws_client *c);
 sw_result sw_aws_send(sw_aws_client *c, const sw_aws_request *req,
                       sw_buf *resp_body, sw_aws_error *err);
 
+/* Optional extras for sw_aws_send_ex: a streamed 2xx body and the ETag. */
+typedef struct sw_aws_send_opts {
+    /* When set, a 2xx body goes to on_body chunk by chunk as it arrives
+     * (never held whole; resp_body stays empty); see sw_http_request. */
+    sw_result (*on_body)(void *ctx, sw_cursor chunk);
+    void *on_body_ctx;
+    /* With on_body: after an attempt broke having delivered N > 0 bytes,
+     * the retry asks for "Range: bytes=N-" with "If-Match: <ETag>" (when
+     * the first answer had one), so on_body never sees a byte twice nor
+     * bytes of another version (that is a 412 PreconditionFailed). A 200
+     * answer to it (a server ignoring Range) has its first N bytes
+     * skipped. Without it, a broken streamed transfer is not retried. */
+    bool resume_with_range;
+    /* NULL, or receives the 2xx answer's ETag header, quotes kept
+     * (S3 UploadPart). */
+    sw_buf *etag;
+} sw_aws_send_opts;
+
+/* sw_aws_send_ex: sw_aws_send with opts (NULL: exactly sw_aws_send). A
+ * failure of on_body ends the call at once (not retried) with its result;
+ * err->message says the consumer stopped the transfer. */
+sw_result sw_aws_send_ex(sw_aws_client *c, const sw_aws_request *req,
+                         const sw_aws_send_opts *opts, sw_buf *resp_body,
+                         sw_aws_error *err);
+
+/* sw_aws_xml_text: the text of the first <name>...</name> element of an
+ * XML answer (no nested elements), the five XML entities decoded, into
+ * dst (cap bytes, NUL-terminated). Returns true when found and it fitted
+ * whole (false: dst holds a truncated or empty string). */
+bool sw_aws_xml_text(sw_cursor body, const char *name, char *dst,
+                     size_t cap);
+
 /* sw_aws_json_call: the AWS JSON 1.0/1.1 protocol: POST / with
  * X-Amz-Target: <target> and Content-Type application/x-amz-json-<version>.
  * Same results as sw_aws_send. */

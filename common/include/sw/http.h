@@ -27,6 +27,11 @@ typedef struct sw_http_options {
     size_t max_body;         /* response body limit, 0: 64 MiB */
 } sw_http_options;
 
+/* sw_http_body_fn: receives the next chunk of a streamed response body as
+ * it arrives, with the answer's HTTP status. Return SW_OK to go on; any
+ * other result aborts the transfer and is what sw_http_send returns. */
+typedef sw_result (*sw_http_body_fn)(void *ctx, long status, sw_cursor chunk);
+
 typedef struct sw_http_request {
     const char *method; /* "GET", "PUT", "POST", "DELETE", "HEAD" */
     const char *url;    /* absolute http:// or https:// URL */
@@ -34,6 +39,14 @@ typedef struct sw_http_request {
     size_t header_count;
     sw_cursor body;     /* may be empty */
     long timeout_ms;    /* 0: the client's default */
+    /* Optional streaming: when set, the body of a 2xx answer goes to
+     * on_body chunk by chunk instead of into resp->body (any other answer
+     * is still buffered, for error parsing). A streamed body has no size
+     * limit (max_body) and no whole-transfer timeout: the transfer fails
+     * with SW_E_TIMEOUT only when it stalls (under 1 byte/s) for the
+     * timeout, so a large object is not cut off for being large. */
+    sw_http_body_fn on_body;
+    void *on_body_ctx;
 } sw_http_request;
 
 typedef struct sw_http_response {
@@ -42,6 +55,7 @@ typedef struct sw_http_response {
     sw_buf content_type;  /* Content-Type header value, "" if absent */
     sw_buf request_id;    /* x-amzn-RequestId / x-amz-request-id, or "" */
     char error[256];      /* transport error text when send failed */
+    sw_buf etag;          /* ETag header value (quotes kept), or "" */
 } sw_http_response;
 
 typedef struct sw_http_client sw_http_client;
@@ -61,7 +75,8 @@ void sw_http_client_free(sw_http_client *c);
 /* sw_http_send: performs one request. resp must be zero-initialised or
  * reused (its buffers are reset). Returns SW_OK when any HTTP status was
  * received; SW_E_NETWORK, SW_E_TIMEOUT, SW_E_TLS with resp->error set
- * otherwise; SW_E_OVERFLOW if the body exceeded max_body. */
+ * otherwise; SW_E_OVERFLOW if the body exceeded max_body; the result of
+ * req->on_body when it stopped the transfer. */
 sw_result sw_http_send(sw_http_client *c, const sw_http_request *req,
                        sw_http_response *resp);
 /* sw_http_response_free: frees a response's buffers. */

@@ -1,5 +1,6 @@
 /* sw/s3.h - the S3 operations the workers need: GetObject of a small object
- * into memory, and s3://bucket/key URIs.
+ * into memory or streamed, PutObject, the multipart upload calls, and
+ * s3://bucket/key URIs.
  *
  * Addressing, as the SDKs do it:
  *   virtual-hosted  https://bucket.s3.<region>.amazonaws.com/key
@@ -89,5 +90,65 @@ sw_result sw_s3_object_target(const char *endpoint, const char *bucket,
 sw_result sw_s3_get_object(sw_aws_client *c, const char *bucket,
                            const char *key, sw_buf *out, size_t max_bytes,
                            sw_aws_error *err);
+
+/* sw_s3_sink_fn: receives the next chunk of a streamed object. Return SW_OK
+ * to go on; anything else stops the transfer and is returned. */
+typedef sw_result (*sw_s3_sink_fn)(void *ctx, sw_cursor chunk);
+
+/* sw_s3_get_object_stream: GET bucket/key, the body handed to sink as it
+ * arrives (never held whole). A transfer that breaks is retried (standard
+ * retry mode) with "Range: bytes=N-" from the first byte not yet delivered
+ * and If-Match on the first answer's ETag, so sink sees every byte once and
+ * all of one version (a change in between is SW_E_AWS PreconditionFailed).
+ * Returns as sw_s3_get_object (no size limit), or the sink's result. */
+sw_result sw_s3_get_object_stream(sw_aws_client *c, const char *bucket,
+                                  const char *key, sw_s3_sink_fn sink,
+                                  void *ctx, sw_aws_error *err);
+
+/* sw_s3_put_object: PUT body as bucket/key in one request, signed with the
+ * payload's SHA-256 (x-amz-content-sha256). content_type NULL:
+ * application/octet-stream. Returns SW_OK, SW_E_INVALID/CONFIG as
+ * sw_s3_get_object, SW_E_AWS with err filled, or transport errors. */
+sw_result sw_s3_put_object(sw_aws_client *c, const char *bucket,
+                           const char *key, sw_cursor body,
+                           const char *content_type, sw_aws_error *err);
+
+/* sw_s3_create_multipart: CreateMultipartUpload (POST key?uploads); the
+ * upload id goes to *upload_id (reset first). Returns as sw_s3_put_object,
+ * or SW_E_PARSE when the answer has no UploadId. */
+sw_result sw_s3_create_multipart(sw_aws_client *c, const char *bucket,
+                                 const char *key, const char *content_type,
+                                 sw_buf *upload_id, sw_aws_error *err);
+
+/* sw_s3_upload_part: UploadPart number part_number (1..10000) of body; the
+ * part's ETag (quotes kept, as CompleteMultipartUpload wants it) goes to
+ * *etag (reset first). Returns as sw_s3_put_object, SW_E_INVALID for a bad
+ * part number, SW_E_PARSE when the answer has no ETag. */
+sw_result sw_s3_upload_part(sw_aws_client *c, const char *bucket,
+                            const char *key, const char *upload_id,
+                            int part_number, sw_cursor body, sw_buf *etag,
+                            sw_aws_error *err);
+
+/* One uploaded part, for sw_s3_complete_multipart. */
+typedef struct sw_s3_part {
+    int number;       /* 1..10000, ascending */
+    const char *etag; /* as sw_s3_upload_part returned it */
+} sw_s3_part;
+
+/* sw_s3_complete_multipart: CompleteMultipartUpload with the parts list
+ * (XML body). An error S3 reports inside a 200 answer (it may, after
+ * starting to answer) is SW_E_AWS with err filled like any other. Returns
+ * as sw_s3_put_object; SW_E_INVALID when there is no part. */
+sw_result sw_s3_complete_multipart(sw_aws_client *c, const char *bucket,
+                                   const char *key, const char *upload_id,
+                                   const sw_s3_part *parts, size_t nparts,
+                                   sw_aws_error *err);
+
+/* sw_s3_abort_multipart: AbortMultipartUpload (DELETE key?uploadId=...):
+ * the parts are deleted. NoSuchUpload (already gone) counts as done.
+ * Returns as sw_s3_put_object. */
+sw_result sw_s3_abort_multipart(sw_aws_client *c, const char *bucket,
+                                const char *key, const char *upload_id,
+                                sw_aws_error *err);
 
 #endif
