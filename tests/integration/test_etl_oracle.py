@@ -188,10 +188,13 @@ def test_generated():
         rc, err = fn(data, out)
         t.ok(rc == 0, f"generated: {tool} oracle exits 0", err)
         outs[tool] = out
-    # A comparison of near-empty files would prove little.
+    # A comparison of near-empty files would prove little (payment_mix
+    # has one row per payment type: 4 or 5).
     for name in AGGREGATES:
         n = data_rows(outs["duckdb"], name)
-        t.ok(n >= 5, f"generated: {name}.csv has data rows ({n})")
+        least = 4 if name == "payment_mix" else 20
+        t.ok(n >= least, f"generated: {name}.csv has {n} data rows "
+             f"(>= {least})")
     if outs["ours"]:
         check_all(outs["ours"], outs["duckdb"], "ours vs duckdb")
         check_all(outs["ours"], outs["pandas"], "ours vs pandas")

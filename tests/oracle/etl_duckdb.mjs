@@ -12,7 +12,7 @@
 // of them.
 //
 // Every column is read as VARCHAR (nothing coerced); money becomes integer
-// cents through DECIMAL(38,2), never through a float. A record DuckDB's
+// cents through DECIMAL(18,2), never through a float. A record DuckDB's
 // reader cannot parse (wrong field count, bad quoting, invalid UTF-8) is
 // skipped (ignore_errors), as extract rejects it.
 //
@@ -137,7 +137,7 @@ async function loadFile(con, dir, kind) {
     spec.columns.map(([n]) => `COALESCE(${ident(n)}, '') AS ${ident(n)}`).join(', ') +
     ` FROM read_csv(${sqlStr(file)}, header = true, auto_detect = false, ` +
     `columns = {${cols}}, delim = ',', quote = '"', escape = '"', ` +
-    'strict_mode = true, ignore_errors = true, null_padding = false, parallel = false)');
+    'strict_mode = true, ignore_errors = true, null_padding = false)');
   const conds = spec.columns.map(([n, t]) => check(n, t)).filter((x) => x);
   const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
   const dedup = spec.key
@@ -149,9 +149,10 @@ async function loadFile(con, dir, kind) {
   return Number(r.getRowObjects()[0].n);
 }
 
-// cents: SQL for the exact integer cents of a money column.
+// cents: SQL for the exact integer cents of a money column (validated: at
+// most 16 significant digits before the dot, so DECIMAL(18,2) holds it).
 function cents(c) {
-  return `CAST(CAST(${c} AS DECIMAL(38,2)) * 100 AS HUGEINT)`;
+  return `CAST(CAST(${c} AS DECIMAL(18,2)) * 100 AS BIGINT)`;
 }
 
 const VALID = "o.order_status NOT IN ('canceled', 'unavailable')";
