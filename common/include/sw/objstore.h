@@ -6,7 +6,11 @@
  * Reading streams: the sink gets the object in chunks as they arrive, and
  * nothing holds the whole object. For S3, a transfer that breaks after some
  * bytes were delivered is retried (standard retry mode) with a Range request
- * from the first byte not yet delivered, so the sink never sees a byte twice.
+ * from the first byte not yet delivered, bound by If-Match to the first
+ * answer's ETag, so the sink never sees a byte twice nor bytes of two
+ * versions (an object replaced in between is SW_E_AWS PreconditionFailed).
+ * Local files come in 1 MiB chunks; S3 chunks as the network delivers
+ * them (typically 16 KiB or less).
  *
  * Writing is atomic: nothing is visible at the location until commit.
  *   local: written to "<path>.tmp.<pid>" then renamed over the path; parent
@@ -35,7 +39,8 @@
 bool sw_obj_is_s3(const char *loc);
 
 /* sw_obj_join: writes "<prefix>/<name>" to out (one '/' between them,
- * whatever prefix ends with). Returns SW_OK or SW_E_OVERFLOW. */
+ * whatever prefix ends with; an empty prefix gives name alone). Returns
+ * SW_OK or SW_E_OVERFLOW (out is then ""). */
 sw_result sw_obj_join(char *out, size_t cap, const char *prefix,
                       const char *name);
 
@@ -56,7 +61,9 @@ sw_result sw_obj_read(sw_aws_client *s3, const char *loc, sw_obj_sink_fn sink,
 typedef struct sw_obj_writer sw_obj_writer;
 
 typedef struct sw_obj_writer_options {
-    size_t part_bytes;        /* S3 multipart part size; 0 = 8 MiB (>= 5 MiB) */
+    size_t part_bytes;        /* S3 multipart part size; 0 = 8 MiB; 5 MiB to
+                                 5 GiB, else SW_E_INVALID. At most 10000
+                                 parts: part_bytes * 10000 bounds the size */
     const char *content_type; /* NULL = "application/octet-stream" */
 } sw_obj_writer_options;
 
@@ -68,8 +75,9 @@ sw_result sw_obj_writer_open(sw_aws_client *s3, const char *loc,
                              sw_obj_writer **out, sw_aws_error *err);
 
 /* sw_obj_writer_write: appends bytes. May upload a part (S3). Returns
- * SW_OK, SW_E_IO, SW_E_NOMEM, or an S3 error with err filled. After an
- * error the only valid call is sw_obj_writer_abort. */
+ * SW_OK, SW_E_IO, SW_E_NOMEM, SW_E_OVERFLOW (past 10000 parts), or an S3
+ * error with err filled. After an error the only valid call is
+ * sw_obj_writer_abort (commit then fails and aborts). */
 sw_result sw_obj_writer_write(sw_obj_writer *w, sw_cursor data,
                               sw_aws_error *err);
 
