@@ -766,6 +766,7 @@ static int og_write_products(og_model *m)
     if (empty_left >= n)
         empty_left = n > 1 ? n - 1 : 0;
     uint64_t used_sellers = 0, tp = og_tag("product"), id[2];
+    size_t cat_next = 0;
     og_w w;
     if (og_w_open(&w, cfg, F_PRODUCTS)) {
         free(cats.cum);
@@ -794,6 +795,10 @@ static int og_write_products(og_model *m)
         og_w_id(&w, id);
         og_w_c(&w, ',');
         size_t cat = og_cum_pick(&r, &cats);
+        /* at full scale every real category is used once at least, even
+         * cds_dvds_musicais (1 product in the real file) */
+        if (!empty && n >= 100 * og_ncategories && cat_next < og_ncategories)
+            cat = cat_next++;
         if (empty) {
             og_w_str(&w, ",,,");
         } else {
