@@ -122,6 +122,10 @@ class Exchanges:
         self.modes = {s: ("ok", DEFAULT_PRICE) for s in SOURCES}
         self.hits = {s: [] for s in SOURCES}
         self.unmatched = []
+        # Requests being answered right now, and the most at once: shows
+        # whether the worker fetches the sources concurrently.
+        self.in_flight = 0
+        self.max_in_flight = 0
         routes = {p: s for s, p in paths(currency).items()}
         fixture = self
 
@@ -142,7 +146,13 @@ class Exchanges:
                     fixture.hits[source].append(self.path)
                     mode, value = fixture.modes[source]
                 if mode == "slow":
+                    with fixture.lock:
+                        fixture.in_flight += 1
+                        fixture.max_in_flight = max(fixture.max_in_flight,
+                                                    fixture.in_flight)
                     time.sleep(value)
+                    with fixture.lock:
+                        fixture.in_flight -= 1
                     mode, value = "ok", DEFAULT_PRICE
                 if mode == "ok":
                     return self._send(200, body(source, value,
@@ -219,6 +229,7 @@ class Exchanges:
             self.modes = {s: ("ok", DEFAULT_PRICE) for s in SOURCES}
             self.hits = {s: [] for s in SOURCES}
             self.unmatched = []
+            self.max_in_flight = 0
 
     def url(self, source):
         """The base URL for PRICE_URL_<SOURCE>."""
