@@ -51,17 +51,14 @@ static uint64_t id_hash(const uint8_t key[16])
  * SW_E_NOMEM. */
 static sw_result idmap_alloc(sw_idmap *m, size_t cap)
 {
-    if (!cap || cap > SIZE_MAX / 16)
+    if (!cap || cap > SIZE_MAX / sizeof(sw_idmap_slot))
         return SW_E_NOMEM;
-    uint8_t *keys = malloc(cap * 16);
-    uint32_t *vals = empty_vals(cap);
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
+    sw_idmap_slot *slots = malloc(cap * sizeof *slots);
+    if (!slots)
         return SW_E_NOMEM;
-    }
-    m->keys = keys;
-    m->vals = vals;
+    for (size_t i = 0; i < cap; i++)
+        slots[i].val = SW_MAP_EMPTY;
+    m->slots = slots;
     m->cap = cap;
     m->len = 0;
     return SW_OK;
@@ -77,7 +74,8 @@ sw_result sw_idmap_init(sw_idmap *m, size_t expect)
 static size_t idmap_slot(const sw_idmap *m, const uint8_t key[16])
 {
     size_t mask = m->cap - 1, i = (size_t)id_hash(key) & mask;
-    while (m->vals[i] != SW_MAP_EMPTY && memcmp(m->keys + i * 16, key, 16))
+    while (m->slots[i].val != SW_MAP_EMPTY &&
+           memcmp(m->slots[i].key, key, 16))
         i = (i + 1) & mask;
     return i;
 }
@@ -92,15 +90,12 @@ static sw_result idmap_grow(sw_idmap *m)
         return SW_E_NOMEM;
     }
     for (size_t i = 0; i < old.cap; i++) {
-        if (old.vals[i] == SW_MAP_EMPTY)
+        if (old.slots[i].val == SW_MAP_EMPTY)
             continue;
-        size_t j = idmap_slot(m, old.keys + i * 16);
-        memcpy(m->keys + j * 16, old.keys + i * 16, 16);
-        m->vals[j] = old.vals[i];
+        m->slots[idmap_slot(m, old.slots[i].key)] = old.slots[i];
         m->len++;
     }
-    free(old.keys);
-    free(old.vals);
+    free(old.slots);
     return SW_OK;
 }
 
@@ -111,17 +106,17 @@ sw_result sw_idmap_put(sw_idmap *m, const uint8_t key[16], uint32_t val,
         return SW_E_INVALID;
     if ((m->len + 1) * 2 > m->cap && idmap_grow(m))
         return SW_E_NOMEM;
-    size_t i = idmap_slot(m, key);
-    bool there = m->vals[i] != SW_MAP_EMPTY;
+    sw_idmap_slot *s = &m->slots[idmap_slot(m, key)];
+    bool there = s->val != SW_MAP_EMPTY;
     if (!there) {
-        memcpy(m->keys + i * 16, key, 16);
-        m->vals[i] = val;
+        memcpy(s->key, key, 16);
+        s->val = val;
         m->len++;
     }
     if (found)
         *found = there;
     if (cur)
-        *cur = m->vals[i];
+        *cur = s->val;
     return SW_OK;
 }
 
@@ -129,13 +124,12 @@ uint32_t sw_idmap_get(const sw_idmap *m, const uint8_t key[16])
 {
     if (!m->cap)
         return SW_MAP_EMPTY;
-    return m->vals[idmap_slot(m, key)];
+    return m->slots[idmap_slot(m, key)].val;
 }
 
 void sw_idmap_free(sw_idmap *m)
 {
-    free(m->keys);
-    free(m->vals);
+    free(m->slots);
     memset(m, 0, sizeof *m);
 }
 

@@ -124,27 +124,26 @@ static bool all_digits(const char *p, size_t n)
     return true;
 }
 
-/* hexval: 0-15 for a lowercase hex digit, -1 otherwise. */
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
+/* hex_table: 0-15 for each lowercase hex digit, 0xff for any other byte
+ * (a table: ids are parsed several times per row, the hot path). */
+static const uint8_t hex_table[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+    ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
+    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
 
 sw_result sw_olist_parse_id(sw_cursor f, uint8_t out[16])
 {
     if (f.len != 32)
         return SW_E_INVALID;
+    const unsigned char *p = (const unsigned char *)f.ptr;
+    unsigned bad = 0;
     for (size_t i = 0; i < 16; i++) {
-        int hi = hexval(f.ptr[2 * i]), lo = hexval(f.ptr[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return SW_E_INVALID;
-        out[i] = (uint8_t)(hi << 4 | lo);
+        /* the table holds value + 1, so 0 marks a non-hex byte */
+        unsigned hi = hex_table[p[2 * i]], lo = hex_table[p[2 * i + 1]];
+        bad |= (hi == 0) | (lo == 0);
+        out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
     }
-    return SW_OK;
+    return bad ? SW_E_INVALID : SW_OK;
 }
 
 void sw_olist_id_hex(const uint8_t id[16], char out[33])
@@ -302,6 +301,22 @@ static bool coord_valid(sw_cursor f)
     return f.ptr[i] == '.' && all_digits(f.ptr + i + 1, f.len - i - 1);
 }
 
+/* text_valid: valid UTF-8; plain ASCII (most text) is checked 8 bytes at
+ * a time before the full decoder runs. */
+static bool text_valid(sw_cursor f)
+{
+    size_t i = 0;
+    uint64_t high = 0;
+    for (; i + 8 <= f.len; i += 8) {
+        uint64_t w;
+        memcpy(&w, f.ptr + i, 8);
+        high |= w;
+    }
+    for (; i < f.len; i++)
+        high |= (unsigned char)f.ptr[i];
+    return !(high & 0x8080808080808080ULL) || sw_utf8_valid(f);
+}
+
 bool sw_olist_field_valid(sw_olist_type t, sw_cursor f)
 {
     uint8_t id[16];
@@ -340,9 +355,9 @@ bool sw_olist_field_valid(sw_olist_type t, sw_cursor f)
         return coord_valid(f);
     case SW_OLIST_TEXT: /* may be empty too: the oracles' reading */
     case SW_OLIST_TEXT_OPT:
-        return sw_utf8_valid(f);
+        return text_valid(f);
     case SW_OLIST_NAME:
-        return f.len > 0 && sw_utf8_valid(f);
+        return f.len > 0 && text_valid(f);
     }
     return false;
 }
@@ -402,15 +417,14 @@ sw_result sw_olist_check_record(const sw_olist_file *f,
         return SW_E_INVALID;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!sw_utf8_valid(fields[i])) {
-            snprintf(why, cap, "%s: invalid UTF-8", f->cols[i].name);
-            return SW_E_INVALID;
-        }
-        if (!sw_olist_field_valid(f->cols[i].type, fields[i])) {
-            snprintf(why, cap, "%s: %s", f->cols[i].name,
-                     type_text(f->cols[i].type));
-            return SW_E_INVALID;
-        }
+        /* Every type accepts only valid UTF-8 (the non-text ones only
+         * ASCII), so the UTF-8 check is needed only to name the reason. */
+        if (sw_olist_field_valid(f->cols[i].type, fields[i]))
+            continue;
+        snprintf(why, cap, "%s: %s", f->cols[i].name,
+                 sw_utf8_valid(fields[i]) ? type_text(f->cols[i].type)
+                                          : "invalid UTF-8");
+        return SW_E_INVALID;
     }
     return SW_OK;
 }

@@ -122,6 +122,39 @@ static sw_result reject(ex_ctx *c, const sw_csv_record *rec,
     return rc;
 }
 
+/* append_accepted: the record as a stage row. Fields of the non-text
+ * types were validated to hold no byte CSV must quote, so they are copied
+ * as they are (one reserve per record, the hot path); text fields go
+ * through the CSV writer. Returns SW_OK or SW_E_NOMEM. */
+static sw_result append_accepted(ex_ctx *c, const sw_csv_record *rec)
+{
+    size_t need = rec->nfields;
+    for (size_t i = 0; i < rec->nfields; i++)
+        need += rec->fields[i].len;
+    sw_buf *b = &c->out;
+    sw_result rc = sw_buf_reserve(b, need);
+    for (size_t i = 0; i < rec->nfields && !rc; i++) {
+        sw_cursor f = rec->fields[i];
+        sw_olist_type t = c->f->cols[i].type;
+        if (t == SW_OLIST_TEXT || t == SW_OLIST_TEXT_OPT ||
+            t == SW_OLIST_NAME) {
+            rc = sw_csv_append_field(b, f, ',');
+            if (!rc)
+                rc = sw_buf_append_byte(b, i + 1 < rec->nfields ? ',' : '\n');
+            continue;
+        }
+        /* room is there unless a quoted text field took it */
+        if (b->cap - b->len < f.len + 2 && (rc = sw_buf_reserve(b, f.len + 1)))
+            break;
+        if (f.len)
+            memcpy(b->ptr + b->len, f.ptr, f.len);
+        b->len += f.len;
+        b->ptr[b->len++] = i + 1 < rec->nfields ? ',' : '\n';
+        b->ptr[b->len] = '\0';
+    }
+    return rc;
+}
+
 /* on_record: the CSV reader's callback: the header, then each record
  * accepted or rejected. Returns SW_OK, SW_E_INVALID (file refused), or a
  * memory or write failure. */
@@ -147,8 +180,7 @@ static sw_result on_record(void *ctx, const sw_csv_record *rec)
             rc = reject(c, rec, why);
         } else if (!rc) {
             c->st.accepted++;
-            rc = sw_csv_append_record(&c->out, rec->fields, rec->nfields,
-                                      ',');
+            rc = append_accepted(c, rec);
         }
     }
     if (!rc)

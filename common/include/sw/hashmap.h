@@ -20,10 +20,16 @@
 
 #define SW_MAP_EMPTY UINT32_MAX
 
+/* One slot: key and value side by side, so a probe touches one cache line
+ * (lookups in tables of millions are memory-bound). */
+typedef struct sw_idmap_slot {
+    uint8_t key[16];
+    uint32_t val; /* SW_MAP_EMPTY marks a free slot */
+} sw_idmap_slot;
+
 typedef struct sw_idmap {
-    uint8_t *keys;  /* cap * 16 bytes */
-    uint32_t *vals; /* SW_MAP_EMPTY marks a free slot */
-    size_t cap;     /* a power of two, or 0 */
+    sw_idmap_slot *slots;
+    size_t cap; /* a power of two, or 0 */
     size_t len;
 } sw_idmap;
 
