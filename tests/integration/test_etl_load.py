@@ -259,13 +259,15 @@ def test_release_and_workflow_id():
     work, wh = local_env("wf")
     rid = "etl-daily-2018-09-01T05-00-00Z"
     write_run(work, rid, ROWS)
-    rc, err = run(worker=RELEASE, ETL_WORK=work, ETL_WAREHOUSE=wh,
+    rc, err = run(worker=RELEASE, drop=("ETL_RUN_DATE",), ETL_WORK=work,
+                  ETL_WAREHOUSE=wh,
                   WORKFLOW_RUN_ID="etl-daily/2018-09-01T05:00:00Z")
     got = scan()
     t.ok(rc == 0 and got == expected_items(ROWS, rid) and
          os.path.exists(os.path.join(work, rid, "load.json")),
          "static release binary, run id from WORKFLOW_RUN_ID with / and : "
-         "mapped to -", f"rc {rc} {err[-2:]}")
+         "mapped to -, run date from its scheduled time (no ETL_RUN_DATE)",
+         f"rc {rc} {err[-2:]}")
 
 
 def s3_files(prefix):

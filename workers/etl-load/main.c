@@ -20,7 +20,8 @@
  * change (no such table, access denied) ends the run at once (exit 2).
  *
  * Environment: ETL_RUN_ID (or WORKFLOW_RUN_ID, sw/runid.h), ETL_WORK,
- * ETL_TABLE, ETL_WAREHOUSE, ETL_RUN_DATE (YYYY-MM-DD, default today UTC),
+ * ETL_TABLE, ETL_WAREHOUSE, ETL_RUN_DATE (YYYY-MM-DD; default: the day of
+ * WORKFLOW_RUN_ID's scheduled time, else today UTC),
  * ETL_WRITE_DEADLINE_SECONDS (per batch of 100 items, default 60), the
  * usual AWS variables. See README.md.
  * Exit codes (sw/exit.h): 0 done; 2 bad configuration or aggregate file
@@ -462,6 +463,22 @@ static int location_ok(const char *loc, const char **why)
     return sw_s3_parse_uri(probe, &parsed, why) == SW_OK;
 }
 
+/* workflow_date: the day of WORKFLOW_RUN_ID's scheduled time
+ * ("<scheduleId>/YYYY-MM-DDTHH:MM:SSZ"), so every attempt and rerun of a
+ * workflow run partitions alike, whenever it runs. Returns 1 with out set,
+ * or 0 (no such variable or not that shape). */
+static int workflow_date(char out[11])
+{
+    const char *wf = sw_env("WORKFLOW_RUN_ID");
+    const char *slash = wf ? strrchr(wf, '/') : NULL;
+    if (!slash || strlen(slash + 1) < 11 || slash[11] != 'T' ||
+        !el_date_valid(sw_cursor_from_mem(slash + 1, 10)))
+        return 0;
+    memcpy(out, slash + 1, 10);
+    out[10] = '\0';
+    return 1;
+}
+
 /* configure: reads and checks the load's own variables into L (no
  * network; the run id and ETL_WORK are sw_etl_env_open's). Returns 0 or
  * the exit code (2) after logging one line. */
@@ -498,7 +515,7 @@ static int configure(loader *L)
             return SW_EXIT_BAD_INPUT;
         }
         snprintf(L->run_date, sizeof L->run_date, "%s", date);
-    } else {
+    } else if (!workflow_date(L->run_date)) {
         time_t now = time(NULL);
         struct tm tm;
         gmtime_r(&now, &tm);
