@@ -1,0 +1,218 @@
+/* test_spot_agent.c - spot-agent's pure parts: the Docker log stream
+ * demultiplexer, image reference splitting, pull-stream errors, the failed
+ * callback's message (4 KiB of valid UTF-8, the end of the logs kept), the
+ * job spec checks, and which callback statuses are retried. */
+#include <stdlib.h>
+
+#include "agent.h"
+#include "api.h"
+#include "docker.h"
+#include "sw_test.h"
+
+/* frame: appends one multiplexed frame (stream, payload) to b. */
+static void frame(sw_buf *b, int stream, const char *payload)
+{
+    size_t n = strlen(payload);
+    unsigned char h[8] = {(unsigned char)stream, 0, 0, 0,
+                          (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                          (unsigned char)(n >> 8), (unsigned char)n};
+    sw_buf_append(b, h, 8);
+    sw_buf_append(b, payload, n);
+}
+
+/* check_demux: frames joined, TTY streams as is, a cut frame kept. */
+static void check_demux(void)
+{
+    sw_buf raw = SW_BUF_INIT, out = SW_BUF_INIT;
+    frame(&raw, 1, "line 1\n");
+    frame(&raw, 2, "oops\n");
+    frame(&raw, 1, "");
+    frame(&raw, 1, "line 2\n");
+    CHECK(!sa_docker_demux(sw_cursor_from_buf(&raw), &out),
+          "demux of 4 frames");
+    CHECK_EQ_STR(out.ptr, "line 1\noops\nline 2\n",
+                 "stdout and stderr payloads in order, headers gone");
+    sw_buf_reset(&out);
+    /* a frame whose length runs past the end: what came is kept */
+    sw_buf_reset(&raw);
+    frame(&raw, 1, "abc\n");
+    raw.len -= 2;
+    CHECK(!sa_docker_demux(sw_cursor_from_buf(&raw), &out) &&
+              out.len == 2 && !memcmp(out.ptr, "ab", 2),
+          "a truncated last frame keeps its bytes");
+    sw_buf_reset(&out);
+    CHECK(!sa_docker_demux(SW_CURSOR_LIT("plain tty output\n"), &out),
+          "a TTY stream");
+    CHECK_EQ_STR(out.ptr, "plain tty output\n", "copied as is");
+    sw_buf_reset(&out);
+    /* a 300-byte payload: the length uses more than one byte */
+    char big[301];
+    memset(big, 'x', 300);
+    big[300] = '\0';
+    sw_buf_reset(&raw);
+    frame(&raw, 1, big);
+    CHECK(!sa_docker_demux(sw_cursor_from_buf(&raw), &out) && out.len == 300,
+          "a 300-byte frame (big-endian length)");
+    sw_buf_free(&raw);
+    sw_buf_free(&out);
+}
+
+/* split: sa_docker_split_image into "repo|tag", or "ERR". */
+static const char *split(const char *image)
+{
+    static char s[256];
+    sw_buf r = SW_BUF_INIT, t = SW_BUF_INIT;
+    if (sa_docker_split_image(image, &r, &t))
+        snprintf(s, sizeof s, "ERR");
+    else
+        snprintf(s, sizeof s, "%s|%s", r.ptr, t.ptr);
+    sw_buf_free(&r);
+    sw_buf_free(&t);
+    return s;
+}
+
+/* check_split: tags, registry ports and digests. */
+static void check_split(void)
+{
+    CHECK_EQ_STR(split("busybox"), "busybox|latest", "no tag: latest");
+    CHECK_EQ_STR(split("alpine:3.20"), "alpine|3.20", "name:tag");
+    CHECK_EQ_STR(split("127.0.0.1:5000/test/job"), "127.0.0.1:5000/test/job|latest",
+                 "a registry port is not a tag");
+    CHECK_EQ_STR(split("127.0.0.1:5000/test/job:1"), "127.0.0.1:5000/test/job|1",
+                 "registry port and tag");
+    CHECK_EQ_STR(split("repo/x@sha256:abcd"), "repo/x|sha256:abcd",
+                 "a digest goes as the tag");
+    CHECK_EQ_STR(split(""), "ERR", "empty refused");
+    CHECK_EQ_STR(split("a b"), "ERR", "space refused");
+    CHECK_EQ_STR(split("repo:"), "ERR", "empty tag refused");
+}
+
+/* check_pull_error: errors found in a progress stream, or not. */
+static void check_pull_error(void)
+{
+    sw_buf m = SW_BUF_INIT;
+    CHECK(!sa_docker_pull_error(
+              SW_CURSOR_LIT("{\"status\":\"Pulling fs layer\",\"id\":\"1\"}\n"
+                            "{\"status\":\"Download complete\"}\n"),
+              &m),
+          "a clean stream has no error");
+    CHECK(sa_docker_pull_error(
+              SW_CURSOR_LIT("{\"status\":\"Pulling\"}\n"
+                            "{\"errorDetail\":{\"message\":\"manifest "
+                            "unknown\"},\"error\":\"short\"}\n"),
+              &m),
+          "an error line is found");
+    CHECK_EQ_STR(m.ptr, "manifest unknown", "errorDetail.message preferred");
+    CHECK(sa_docker_pull_error(SW_CURSOR_LIT("{\"error\":\"denied\"}"), &m),
+          "a bare error without newline");
+    CHECK_EQ_STR(m.ptr, "denied", "error text");
+    sw_buf_free(&m);
+}
+
+/* check_message: the failed callback's text. */
+static void check_message(void)
+{
+    sw_buf m = SW_BUF_INIT;
+    CHECK(!sa_failure_message(3, 0, SW_CURSOR_LIT("a\nb\n"), &m), "message");
+    CHECK_EQ_STR(m.ptr, "exit code 3; last log lines:\na\nb",
+                 "exit code, then the lines (trailing newline dropped)");
+    CHECK(!sa_failure_message(137, 1, SW_CURSOR_NULL, &m), "no logs");
+    CHECK_EQ_STR(m.ptr, "exit code 137 (out of memory)", "OOM said, no logs");
+    /* 10000 bytes of logs ending in a marker: the end is kept, 4 KiB max */
+    sw_buf logs = SW_BUF_INIT;
+    for (int i = 0; i < 1000; i++)
+        sw_buf_append_cstr(&logs, "0123456789");
+    sw_buf_append_cstr(&logs, "THE END");
+    CHECK(!sa_failure_message(1, 0, sw_cursor_from_buf(&logs), &m), "long");
+    CHECK(m.len <= SA_MESSAGE_MAX && m.len > SA_MESSAGE_MAX - 8,
+          "a long message fills 4 KiB at most");
+    CHECK(m.len >= 7 && !memcmp(m.ptr + m.len - 7, "THE END", 7),
+          "the end of the logs is kept");
+    CHECK(!strncmp(m.ptr, "exit code 1; last log lines:\n", 29),
+          "the prefix is kept");
+    /* multi-byte characters across the cut, and invalid bytes */
+    sw_buf_reset(&logs);
+    for (int i = 0; i < 3000; i++)
+        sw_buf_append_cstr(&logs, "\xc3\xa9"); /* é */
+    sw_buf_append_cstr(&logs, "\xff end");
+    CHECK(!sa_failure_message(2, 0, sw_cursor_from_buf(&logs), &m), "utf8");
+    CHECK(sw_utf8_valid(sw_cursor_from_buf(&m)), "the message is valid UTF-8");
+    CHECK(m.len <= SA_MESSAGE_MAX, "and within 4 KiB");
+    CHECK(m.len >= 5 && !memcmp(m.ptr + m.len - 5, "? end", 5),
+          "an invalid byte becomes '?'");
+    sw_buf_free(&logs);
+    sw_buf_reset(&m);
+    CHECK(!sa_utf8_clean(SW_CURSOR_LIT("ab\xe2\x82\xac"), 4, &m) &&
+              !strcmp(m.ptr, "ab"),
+          "a character that does not fit whole is left out");
+    sw_buf_free(&m);
+}
+
+/* spec_why: sa_check_spec on JSON text; *attempt set. */
+static const char *spec_why(const char *json, int *attempt)
+{
+    cJSON *j = cJSON_Parse(json);
+    const char *why = sa_check_spec(j, "job-1", attempt);
+    cJSON_Delete(j);
+    return why;
+}
+
+/* check_spec: valid and invalid job specs. */
+static void check_spec(void)
+{
+    int a;
+    CHECK(spec_why("{\"id\":\"job-1\",\"docker_image\":\"x:1\","
+                   "\"env_vars\":{\"A\":\"1\",\"B\":\"\"},\"attempt\":2}",
+                   &a) == NULL && a == 2,
+          "a valid spec");
+    CHECK(spec_why("{\"id\":\"job-1\",\"docker_image\":\"x\",\"attempt\":0}",
+                   &a) == NULL && a == 0,
+          "env_vars is optional, attempt 0 is fine");
+    CHECK(spec_why("{\"id\":\"job-2\",\"docker_image\":\"x\",\"attempt\":1}",
+                   &a) != NULL && a == 1,
+          "another job's spec refused (attempt still read)");
+    CHECK(spec_why("{\"id\":\"job-1\",\"docker_image\":\"x\"}", &a) != NULL &&
+              a == -1,
+          "no attempt refused");
+    CHECK(spec_why("{\"id\":\"job-1\",\"docker_image\":\"x\",\"attempt\":1.5}",
+                   &a) != NULL,
+          "a fractional attempt refused");
+    CHECK(spec_why("{\"id\":\"job-1\",\"docker_image\":\"\",\"attempt\":1}",
+                   &a) != NULL,
+          "an empty image refused");
+    CHECK(spec_why("{\"id\":\"job-1\",\"docker_image\":\"x\",\"attempt\":1,"
+                   "\"env_vars\":{\"A\":1}}",
+                   &a) != NULL,
+          "a non-string env value refused");
+    CHECK(spec_why("{\"id\":\"job-1\",\"docker_image\":\"x\",\"attempt\":1,"
+                   "\"env_vars\":{\"A=B\":\"1\"}}",
+                   &a) != NULL,
+          "'=' in an env name refused");
+    CHECK(spec_why("{\"id\":\"job-1\",\"docker_image\":\"x\",\"attempt\":1,"
+                   "\"env_vars\":[\"A=1\"]}",
+                   &a) != NULL,
+          "env_vars as an array refused");
+}
+
+/* check_retryable: which statuses the callback loop retries. */
+static void check_retryable(void)
+{
+    CHECK(sa_api_retryable_status(500) && sa_api_retryable_status(503) &&
+              sa_api_retryable_status(429) && sa_api_retryable_status(408),
+          "5xx, 429, 408 retried");
+    CHECK(!sa_api_retryable_status(401) && !sa_api_retryable_status(403) &&
+              !sa_api_retryable_status(404) && !sa_api_retryable_status(409) &&
+              !sa_api_retryable_status(200) && !sa_api_retryable_status(400),
+          "2xx, 400, 401, 403, 404, 409 not retried");
+}
+
+int main(void)
+{
+    check_demux();
+    check_split();
+    check_pull_error();
+    check_message();
+    check_spec();
+    check_retryable();
+    return SW_TEST_DONE();
+}
