@@ -136,15 +136,16 @@ static inline uint64_t scan_mask_at(const scan *sc, size_t i)
     size_t left = sc->n - i;
     if (left >= 64) {
 #ifdef SW_CSV_SSE2
-        uint64_t m = 0;
-        for (int k = 0; k < 4; k++) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
-            __m128i e = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(x, sc->vd), _mm_cmpeq_epi8(x, sc->vq)),
-                _mm_cmpeq_epi8(x, sc->vl));
-            m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * k);
-        }
-        return m;
+        const __m128i *v = (const __m128i *)(const void *)s;
+        __m128i x0 = _mm_loadu_si128(v), x1 = _mm_loadu_si128(v + 1);
+        __m128i x2 = _mm_loadu_si128(v + 2), x3 = _mm_loadu_si128(v + 3);
+#define SW_CSV_SPECIAL(x)                                                   \
+    (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(                     \
+        _mm_or_si128(_mm_cmpeq_epi8(x, sc->vd), _mm_cmpeq_epi8(x, sc->vq)), \
+        _mm_cmpeq_epi8(x, sc->vl)))
+        return SW_CSV_SPECIAL(x0) | SW_CSV_SPECIAL(x1) << 16 |
+               SW_CSV_SPECIAL(x2) << 32 | SW_CSV_SPECIAL(x3) << 48;
+#undef SW_CSV_SPECIAL
 #else
         uint64_t m = 0;
         for (int k = 0; k < 8; k++) {
@@ -492,7 +493,9 @@ static sw_result fast(sw_csv_parser *p, const char *s, size_t n, size_t *pos)
     scan sc;
     scan_init(&sc, s, n, i, delim);
     sw_cursor *f = p->fields;
-    size_t cap = p->fields_cap;
+    /* locals, not p->...: stores through f could alias them */
+    const size_t max_fields = p->max_fields, max_record = p->max_record;
+    size_t room = p->fields_cap < max_fields ? p->fields_cap : max_fields;
     while (i < n) {
         size_t rs = i; /* record start */
         size_t nf = 0, end;
@@ -505,14 +508,14 @@ static sw_result fast(sw_csv_parser *p, const char *s, size_t n, size_t *pos)
             continue;
         }
         for (;;) { /* one field per turn; i is its first byte */
-            if (nf >= p->max_fields)
-                goto bail; /* one field too many: the slow path flags it */
-            if (nf >= cap) {
+            if (nf >= room) {
+                if (nf >= max_fields)
+                    goto bail; /* a field too many: the slow path flags it */
                 sw_result rc = grow_fields(p);
                 if (rc)
                     return rc;
                 f = p->fields;
-                cap = p->fields_cap;
+                room = p->fields_cap < max_fields ? p->fields_cap : max_fields;
             }
             size_t j = scan_next(&sc);
             if (j >= n)
@@ -539,16 +542,16 @@ static sw_result fast(sw_csv_parser *p, const char *s, size_t n, size_t *pos)
                 if (!esc) {
                     f[nf++] = (sw_cursor){s + cs, j - cs};
                 } else {
-                    if (j - rs > p->max_record)
+                    if (j - rs > max_record)
                         goto bail;
                     if (!buffered) {
                         /* one reservation per record: pointers into the
                          * buffer stay valid until the callback */
-                        size_t room = n - rs;
-                        if (room > p->max_record)
-                            room = p->max_record;
+                        size_t need = n - rs;
+                        if (need > max_record)
+                            need = max_record;
                         p->buf.len = 0;
-                        if (sw_buf_reserve(&p->buf, room))
+                        if (sw_buf_reserve(&p->buf, need))
                             return SW_E_NOMEM;
                         buffered = true;
                     }
@@ -595,7 +598,7 @@ static sw_result fast(sw_csv_parser *p, const char *s, size_t n, size_t *pos)
             i = j + 1;
             break;
         }
-        if (end - rs > p->max_record)
+        if (end - rs > max_record)
             goto bail;
         sw_result rc = deliver(p, nf, p->line, SW_CSV_OK);
         p->line += lines + 1;

@@ -31,3 +31,6 @@ bench-sigv4: $(BENCH_DIR)/bench_sigv4_os $(BENCH_DIR)/bench_sigv4_o2
 	python3 tests/bench/bench_sigv4_botocore.py --seconds $(BENCH_SECONDS) \
 	    "musl -Os libsw.a=$(BENCH_DIR)/bench_sigv4_os" \
 	    "musl -O2=$(BENCH_DIR)/bench_sigv4_o2"
+
+-include tests/bench/csv.mk
+-include tests/bench/etl.mk

@@ -11,13 +11,20 @@
  *   - LF or CRLF record ends (a lone CR inside a quoted field is data);
  *   - a UTF-8 byte order mark at the very start (skipped, counted);
  *   - quoted fields with "" for a quote, commas and line breaks inside;
- *   - a last record without a line end.
+ *   - a last record without a line end;
+ *   - empty lines (LF or CRLF alone, outside quotes): no record, but they
+ *     count as lines; a CR not followed by LF is data.
  * Not accepted, reported per record (the caller rejects that record and
  * goes on; the parser resynchronises at the next line end outside quotes):
  *   - a quote inside an unquoted field                 SW_CSV_BAD_QUOTE
  *   - bytes between a closing quote and the delimiter  SW_CSV_BAD_QUOTE
  *   - a record longer than max_record_bytes            SW_CSV_TOO_LONG
  *   - more than max_fields fields                      SW_CSV_TOO_MANY
+ * A flawed record's fields are best effort: a stray quote (only a quote at
+ * a field's start opens a quoted field) and bytes after a closing quote are
+ * kept as data; past a limit the rest of the record is parsed (quotes still
+ * group line breaks) but dropped, so memory stays bounded by the limits. A
+ * record's length is its bytes without its line end.
  * Fatal (sw_csv_finish returns SW_E_INVALID): a quote still open at the end
  * of the input, since everything after it would be one field.
  *
@@ -67,7 +74,9 @@ sw_result sw_csv_new(const sw_csv_options *opt, sw_csv_record_fn fn,
                      void *ctx, sw_csv_parser **out);
 
 /* sw_csv_feed: parses the next chunk, calling back for every record it
- * completes. Returns SW_OK, SW_E_NOMEM, or the callback's result. */
+ * completes. Returns SW_OK, SW_E_NOMEM, or the callback's result (after a
+ * failure, feed and finish return it again; feed after finish is
+ * SW_E_INVALID). */
 sw_result sw_csv_feed(sw_csv_parser *p, sw_cursor chunk);
 
 /* sw_csv_finish: ends the input: calls back for a last record without a
@@ -94,11 +103,13 @@ const char *sw_csv_flaw_text(sw_csv_flaw f);
 
 /* sw_csv_append_field: appends one field to out as RFC 4180: quoted (with
  * "" for quotes) when it holds the delimiter, a quote, CR or LF, or starts
- * or ends with a space; as is otherwise. Returns SW_OK or SW_E_NOMEM. */
+ * or ends with a space, or starts with a UTF-8 BOM; as is otherwise.
+ * Returns SW_OK or SW_E_NOMEM. */
 sw_result sw_csv_append_field(sw_buf *out, sw_cursor field, char delimiter);
 
 /* sw_csv_append_record: appends fields joined by delimiter (0 = ',') and a
- * LF line end. Returns SW_OK or SW_E_NOMEM. */
+ * LF line end; a record of one empty field is written "" (an empty line is
+ * no record to the reader). Returns SW_OK or SW_E_NOMEM. */
 sw_result sw_csv_append_record(sw_buf *out, const sw_cursor *fields,
                                size_t nfields, char delimiter);
 
