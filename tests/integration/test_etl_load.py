@@ -19,6 +19,7 @@ request).
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -471,10 +472,39 @@ def test_bad_files():
          "no load.json")
 
 
+def test_athena_ddl():
+    """deploy/athena/<aggregate>.sql against the files etl-load writes: the
+    same columns in the same order (the header's), dt the partition, the
+    header skipped, the location under deploy.json's ETL_WAREHOUSE."""
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(root, "workers", "etl-load", "deploy.json")) as f:
+        warehouse = json.load(f)["environment"]["ETL_WAREHOUSE"]
+    files = expected_files(ROWS)
+    wrong = []
+    for name in HEADERS:
+        with open(os.path.join(root, "deploy", "athena", f"{name}.sql")) as f:
+            sql = f.read()
+        body = sql[sql.index("CREATE EXTERNAL TABLE"):]
+        cols = re.findall(r"^\s+`(\w+)`\s+(string|bigint),?$",
+                          body[:body.index("PARTITIONED BY")], re.M)
+        header = next(v for k, v in files.items()
+                      if k.startswith(name + "/")).split("\n")[0]
+        types_ok = all((t == "bigint") == (c in NUMBERS) for c, t in cols)
+        if [c for c, _ in cols] != header.split(",") or not types_ok or \
+                "PARTITIONED BY (`dt` string)" not in body or \
+                "'skip.header.line.count'       = '1'" not in body or \
+                f"LOCATION '{warehouse}/{name}/'" not in body or \
+                f"'{warehouse}/{name}/dt=${{dt}}/'" not in body:
+            wrong.append((name, cols, header))
+    t.eq(wrong, [], "Athena DDL: 6 tables whose columns and types match the "
+         "warehouse files' headers, partitioned by dt, header skipped, "
+         "located under ETL_WAREHOUSE")
+
+
 try:
     for fn in (test_local, test_release_and_workflow_id, test_s3,
                test_throttled_then_ok, test_failed_write_reported,
-               test_denied, test_bad_env, test_bad_files):
+               test_denied, test_bad_env, test_bad_files, test_athena_ddl):
         t.run(fn)
 finally:
     moto.stop()
