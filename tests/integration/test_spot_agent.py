@@ -17,6 +17,7 @@ Cases:
   moto; run with the static release binary;
 - exit 3 with 30 log lines -> failed, the message = the last 20 lines;
 - env vars (UTF-8, '=', quotes, $) reach the container, stderr included;
+- IMDS unreachable: the job runs to done, one log line about it;
 - a Spot notice raised by the IMDS fixture -> the container gets SIGTERM
   (its trap exits 42, seen in the agent's log), then {"schedule": ""};
   IMDS tokens (TTL 2 s) refreshed before they expire: no 401 at all;
@@ -353,7 +354,26 @@ def case_notice():
          f"IMDS token refreshed before expiry: {imds.token_puts} tokens, "
          f"{imds.unauthorized} refused GETs")
     t.eq(left("job-d"), [], "interrupted job's container removed")
+    t.eq(len(r.logs("IMDS answers: watching for a spot notice")), 1,
+         "one log line for IMDS answering, not one per poll")
     imds.stop()
+
+
+class ClosedImds:
+    """An IMDS address where nothing listens."""
+    endpoint = f"http://127.0.0.1:{free_port()}"
+
+    def stop(self):
+        pass
+
+
+def case_imds_down():
+    api, r, rc = run_job("job-l", {"JOB_SLEEP": "3"}, imds=ClosedImds())
+    t.eq((rc, bodies(api)), (0, [{"running": "", "attempt": 1},
+                                 {"attempt": 1}]),
+         "IMDS unreachable: the job still runs to done")
+    t.eq(len(r.logs("IMDS spot/instance-action unreadable; the job goes on")),
+         1, "the IMDS outage is logged once, not per poll")
 
 
 def case_retry_then_ack():
@@ -430,7 +450,7 @@ def case_stale_and_config():
 
 try:
     for case in (case_done_and_terminate, case_failed_tail, case_env,
-                 case_notice, case_retry_then_ack, case_409, case_401,
+                 case_notice, case_imds_down, case_retry_then_ack, case_409, case_401,
                  case_unpullable, case_stale_and_config):
         t.run(case)
     t.ok(all(TOKEN not in text for text in ALL_LOGS) and ALL_LOGS,

@@ -313,7 +313,9 @@ out:
 
 /* notice: checks IMDS spot/instance-action. Returns 1 when an
  * interruption is announced (its JSON logged), 0 when not or when IMDS
- * could not say (logged once per change, the job goes on). */
+ * could not say. *imds_ok (-1 unknown, 0 failing, 1 answering) makes the
+ * first answer and each change one log line, not one per poll: an IMDS
+ * outage is logged and the job goes on. */
 static int notice(run *r, int *imds_ok)
 {
     sw_buf body = SW_BUF_INIT;
@@ -336,11 +338,11 @@ static int notice(run *r, int *imds_ok)
         cJSON_Delete(j);
         hit = 1;
     } else if (!rc && status == 404) {
-        if (!*imds_ok)
+        if (*imds_ok != 1)
             slog(r, SW_LOG_INFO, "IMDS answers: watching for a spot notice",
                  NULL);
         *imds_ok = 1;
-    } else if (*imds_ok) {
+    } else if (*imds_ok != 0) {
         cJSON *f = fields_str("error", rc ? sw_result_str(rc) : "HTTP status");
         cJSON_AddNumberToObject(f, "http_status", (double)status);
         slog(r, SW_LOG_WARN, "IMDS spot/instance-action unreadable; the job "
