@@ -334,7 +334,15 @@ static int apply_callback(const jobs_app *app, const jobs_job *j,
     snprintf(event, sizeof event, "%s:%d", jobs_cb_kind_name(cb->kind),
              attempt);
     char why[WHY_LEN];
-    if (strcmp(j->last_event, event) == 0) { /* a repeat: same answer */
+    /* A repeat gets the same answer: the same kind for the same attempt,
+     * or (no attempt given, as the original agents send) the same kind as
+     * the last callback applied (a launch claim clears last_event, so
+     * this never spans attempts). */
+    size_t kn = strlen(jobs_cb_kind_name(cb->kind));
+    bool repeat = strcmp(j->last_event, event) == 0 ||
+                  (cb->attempt < 0 &&
+                   strncmp(j->last_event, event, kn + 1) == 0);
+    if (repeat) {
         reply_json(r, 200, jobs_job_view(j));
         return 200;
     }
