@@ -34,3 +34,4 @@ bench-sigv4: $(BENCH_DIR)/bench_sigv4_os $(BENCH_DIR)/bench_sigv4_o2
 
 -include tests/bench/csv.mk
 -include tests/bench/etl.mk
+-include tests/bench/jobs_api.mk
