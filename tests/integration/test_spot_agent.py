@@ -17,6 +17,7 @@ Cases:
   moto; run with the static release binary;
 - exit 3 with 30 log lines -> failed, the message = the last 20 lines;
 - env vars (UTF-8, '=', quotes, $) reach the container, stderr included;
+- IMDS tokens ended early by IMDS (401): replaced at once;
 - IMDS unreachable: the job runs to done, one log line about it;
 - a Spot notice raised by the IMDS fixture -> the container gets SIGTERM
   (its trap exits 42, seen in the agent's log), then {"schedule": ""};
@@ -367,6 +368,18 @@ class ClosedImds:
         pass
 
 
+def case_imds_token_expired():
+    # IMDS ends tokens early (max_ttl 1 s, though 21600 s were asked): the
+    # agent's GETs get 401, and it fetches a new token and carries on.
+    imds = ImdsFixture(max_ttl=1)
+    api, r, rc = run_job("job-m", {"JOB_SLEEP": "4"}, imds=imds)
+    imds.stop()
+    t.ok(rc == 0 and imds.unauthorized >= 1 and imds.token_puts >= 2 and
+         not r.logs("IMDS spot/instance-action unreadable; the job goes on"),
+         f"an expired IMDS token (401) is replaced at once "
+         f"({imds.unauthorized} refused, {imds.token_puts} tokens)", r.text())
+
+
 def case_imds_down():
     api, r, rc = run_job("job-l", {"JOB_SLEEP": "3"}, imds=ClosedImds())
     t.eq((rc, bodies(api)), (0, [{"running": "", "attempt": 1},
@@ -450,7 +463,7 @@ def case_stale_and_config():
 
 try:
     for case in (case_done_and_terminate, case_failed_tail, case_env,
-                 case_notice, case_imds_down, case_retry_then_ack, case_409, case_401,
+                 case_notice, case_imds_token_expired, case_imds_down, case_retry_then_ack, case_409, case_401,
                  case_unpullable, case_stale_and_config):
         t.run(case)
     t.ok(all(TOKEN not in text for text in ALL_LOGS) and ALL_LOGS,
