@@ -264,7 +264,7 @@ sw_result sw_olist_parse_date(sw_cursor f, int32_t *days)
     if (f.len != 10 || f.ptr[4] != '-' || f.ptr[7] != '-')
         return SW_E_INVALID;
     int32_t y = num(f.ptr, 4), m = num(f.ptr + 5, 2), d = num(f.ptr + 8, 2);
-    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    if (y < 0 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return SW_E_INVALID;
     if (days)
         *days = sw_olist_days_from_civil(y, m, d);

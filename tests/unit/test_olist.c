@@ -39,6 +39,12 @@ static void test_types(void)
     CHECK(!valid(SW_OLIST_TS, "2017-10-02T10:56:33"), "ts with T");
     CHECK(!valid(SW_OLIST_TS, "2017-10-02"), "ts date only");
     CHECK(!valid(SW_OLIST_TS, ""), "ts empty");
+    CHECK(!valid(SW_OLIST_TS, "2\xff\xff" "8-05-13 00:00:00") &&
+          !valid(SW_OLIST_TS, "20x8-05-13 00:00:00") &&
+          !valid(SW_OLIST_TS, "2018-05-1x 00:00:00") &&
+          valid(SW_OLIST_TS, "0000-01-01 00:00:00"),
+          "ts: a non-digit in the year refused (found by fuzz_olist), "
+          "year 0000 allowed");
     CHECK(valid(SW_OLIST_TS_OPT, "") &&
           valid(SW_OLIST_TS_OPT, "2018-01-01 00:00:00") &&
           !valid(SW_OLIST_TS_OPT, "x"), "ts?");

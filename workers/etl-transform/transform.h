@@ -3,7 +3,7 @@
  * out as CSV text (tf_finish).
  *
  * Rows are reduced as they arrive: the dimension tables become compact maps
- * keyed by binary ids (orders 28 bytes each), and items, payments and
+ * keyed by binary ids (orders 24 bytes each), and items, payments and
  * reviews are folded into their groups at once; distinct counts use sets
  * of (order, category|seller|payment type) pairs. All amounts are int64
  * cents, no floating point anywhere. */
