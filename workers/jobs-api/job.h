@@ -19,7 +19,7 @@
 #define JOBS_IMAGE_MAX 511      /* whole reference (name <= 255) */
 #define JOBS_TIME_LEN 20        /* "2026-11-23T18:30:00Z" */
 #define JOBS_STAMP_LEN 24       /* "2026-11-23T18:30:00.123Z" */
-#define JOBS_ERROR_MAX 1024     /* error_message kept (bytes) */
+#define JOBS_ERROR_MAX 4096     /* error_message kept (bytes; spot-agent sends <= 4 KiB) */
 #define JOBS_INSTANCE_MAX 64    /* room for "i-..." + NUL */
 #define JOBS_EVENT_MAX 32       /* "schedule:12" */
 

@@ -11,7 +11,8 @@
 #include "userdata.h"
 #include "userdata_tmpl.h"
 
-enum { DUE_BATCH = 25, INSTANCE_RECORD_TRIES = 3 };
+/* The thread's stack: more than musl's 128 KiB default (see server.c). */
+enum { DUE_BATCH = 25, INSTANCE_RECORD_TRIES = 3, STACK_BYTES = 512 * 1024 };
 
 struct jobs_launcher {
     const jobs_app *app;
@@ -297,7 +298,12 @@ sw_result jobs_launcher_start(const jobs_app *app,
     l->ec2 = ec2;
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->wake, NULL);
-    if (pthread_create(&l->thread, NULL, run, l) != 0) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, STACK_BYTES);
+    int err = pthread_create(&l->thread, &attr, run, l);
+    pthread_attr_destroy(&attr);
+    if (err != 0) {
         pthread_cond_destroy(&l->wake);
         pthread_mutex_destroy(&l->lock);
         free(l);

@@ -19,7 +19,9 @@
 #include "sw/log.h"
 #include "validate.h"
 
-enum { CONN_TIMEOUT_S = 30, LOG_PATH_MAX = 200 };
+/* Thread stacks: musl's default is 128 KiB; a handler holds a few jobs
+ * (5 KiB each) and goes through libcurl and SigV4, so it gets more room. */
+enum { CONN_TIMEOUT_S = 30, LOG_PATH_MAX = 200, STACK_BYTES = 512 * 1024 };
 
 struct jobs_server {
     struct MHD_Daemon *daemon;
@@ -205,6 +207,7 @@ sw_result jobs_server_start(const jobs_app *app, const char *bind_addr,
         0, NULL, NULL, on_request, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)STACK_BYTES,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, s,
