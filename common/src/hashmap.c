@@ -137,17 +137,14 @@ void sw_idmap_free(sw_idmap *m)
  * SW_E_NOMEM. */
 static sw_result u64map_alloc(sw_u64map *m, size_t cap)
 {
-    if (!cap || cap > SIZE_MAX / 8)
+    if (!cap || cap > SIZE_MAX / sizeof(sw_u64map_slot))
         return SW_E_NOMEM;
-    uint64_t *keys = malloc(cap * sizeof *keys);
-    uint32_t *vals = empty_vals(cap);
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
+    sw_u64map_slot *slots = malloc(cap * sizeof *slots);
+    if (!slots)
         return SW_E_NOMEM;
-    }
-    m->keys = keys;
-    m->vals = vals;
+    for (size_t i = 0; i < cap; i++)
+        slots[i].val = SW_MAP_EMPTY;
+    m->slots = slots;
     m->cap = cap;
     m->len = 0;
     return SW_OK;
@@ -163,7 +160,7 @@ sw_result sw_u64map_init(sw_u64map *m, size_t expect)
 static size_t u64map_slot(const sw_u64map *m, uint64_t key)
 {
     size_t mask = m->cap - 1, i = (size_t)mix64(key) & mask;
-    while (m->vals[i] != SW_MAP_EMPTY && m->keys[i] != key)
+    while (m->slots[i].val != SW_MAP_EMPTY && m->slots[i].key != key)
         i = (i + 1) & mask;
     return i;
 }
@@ -177,15 +174,12 @@ static sw_result u64map_grow(sw_u64map *m)
         return SW_E_NOMEM;
     }
     for (size_t i = 0; i < old.cap; i++) {
-        if (old.vals[i] == SW_MAP_EMPTY)
+        if (old.slots[i].val == SW_MAP_EMPTY)
             continue;
-        size_t j = u64map_slot(m, old.keys[i]);
-        m->keys[j] = old.keys[i];
-        m->vals[j] = old.vals[i];
+        m->slots[u64map_slot(m, old.slots[i].key)] = old.slots[i];
         m->len++;
     }
-    free(old.keys);
-    free(old.vals);
+    free(old.slots);
     return SW_OK;
 }
 
@@ -196,17 +190,17 @@ sw_result sw_u64map_put(sw_u64map *m, uint64_t key, uint32_t val,
         return SW_E_INVALID;
     if ((m->len + 1) * 2 > m->cap && u64map_grow(m))
         return SW_E_NOMEM;
-    size_t i = u64map_slot(m, key);
-    bool there = m->vals[i] != SW_MAP_EMPTY;
+    sw_u64map_slot *s = &m->slots[u64map_slot(m, key)];
+    bool there = s->val != SW_MAP_EMPTY;
     if (!there) {
-        m->keys[i] = key;
-        m->vals[i] = val;
+        s->key = key;
+        s->val = val;
         m->len++;
     }
     if (found)
         *found = there;
     if (cur)
-        *cur = m->vals[i];
+        *cur = s->val;
     return SW_OK;
 }
 
@@ -214,13 +208,12 @@ uint32_t sw_u64map_get(const sw_u64map *m, uint64_t key)
 {
     if (!m->cap)
         return SW_MAP_EMPTY;
-    return m->vals[u64map_slot(m, key)];
+    return m->slots[u64map_slot(m, key)].val;
 }
 
 void sw_u64map_free(sw_u64map *m)
 {
-    free(m->keys);
-    free(m->vals);
+    free(m->slots);
     memset(m, 0, sizeof *m);
 }
 

@@ -699,10 +699,10 @@ static sw_result reviews(tf_state *s, const uint32_t *order, sw_buf *out,
     const tf_order *o = s->orders.p;
     const sw_u64map *set = &s->order_cat;
     for (size_t i = 0; i < set->cap; i++) {
-        if (set->vals[i] == SW_MAP_EMPTY)
+        if (set->slots[i].val == SW_MAP_EMPTY)
             continue;
-        const tf_order *e = &o[set->keys[i] >> 32];
-        tf_sum *c = &cr[(uint32_t)set->keys[i]];
+        const tf_order *e = &o[set->slots[i].key >> 32];
+        tf_sum *c = &cr[(uint32_t)set->slots[i].key];
         c->rows += e->rv_n;
         c->value += e->rv_sum;
     }

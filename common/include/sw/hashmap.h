@@ -50,9 +50,13 @@ uint32_t sw_idmap_get(const sw_idmap *m, const uint8_t key[16]);
 /* sw_idmap_free: frees the map; it is empty and reusable (after init). */
 void sw_idmap_free(sw_idmap *m);
 
+typedef struct sw_u64map_slot {
+    uint64_t key;
+    uint32_t val; /* SW_MAP_EMPTY marks a free slot */
+} sw_u64map_slot;
+
 typedef struct sw_u64map {
-    uint64_t *keys;
-    uint32_t *vals;
+    sw_u64map_slot *slots; /* iterate over cap slots, skipping free ones */
     size_t cap;
     size_t len;
 } sw_u64map;
