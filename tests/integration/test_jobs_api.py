@@ -24,7 +24,8 @@ from swtest import Moto, Tap, TEST_BIN, BUILD, free_port, start, wait_port  # no
 T = Tap()
 KEY = "test-api-key-0123456789"
 KEY2 = "second-api-key-abcdefghij"
-BIN = os.path.join(TEST_BIN, "jobs-api")
+# JOBS_API_BIN=build/bin/jobs-api runs the same checks on the release build.
+BIN = os.environ.get("JOBS_API_BIN") or os.path.join(TEST_BIN, "jobs-api")
 LOGS = os.path.join(BUILD, "test", "logs")
 
 
