@@ -7,9 +7,10 @@
  *     a portable word-at-a-time loop otherwise), so a field costs a few
  *     instructions whatever its length;
  *   - the slow path is a byte-at-a-time state machine that copies field
- *     bytes into the parser's buffer. It takes over for a record that the
- *     fast path cannot finish (it crosses the chunk's end, it is flawed, it
- *     hits a limit), and keeps its state from one chunk to the next.
+ *     bytes into the parser's buffer (runs of plain bytes in one go). It
+ *     takes over for a record that the fast path cannot finish (it crosses
+ *     the chunk's end, it is flawed, it hits a limit), and keeps its state
+ *     from one chunk to the next.
  * The fast path never has side effects for a record it gives up on: the
  * slow path then parses that record again from its first byte, so both
  * always agree (the unit test and the fuzzer check it by feeding the same
@@ -83,6 +84,10 @@ struct sw_csv_parser {
     size_t rec_bytes; /* bytes of the record so far, line end excluded */
     sw_csv_flaw flaw;
     bool dropping; /* over a limit: parse the rest, keep none of it */
+
+    /* slow path: bytes that end a run of plain field bytes, per state */
+    unsigned char stop_unquoted[256];
+    unsigned char stop_quoted[256];
 
     unsigned bom_have; /* bytes of a BOM matched so far at the start */
     bool bom_decided;
@@ -346,6 +351,28 @@ static sw_result slow(sw_csv_parser *p, const char *s, size_t n, size_t *pos)
     size_t i = *pos;
     sw_result rc = SW_OK;
     while (i < n) {
+        if (p->state == S_UNQUOTED || p->state == S_QUOTED) {
+            /* a run of plain field bytes in one go (a field longer than a
+             * chunk, small chunks), up to the record limit */
+            const unsigned char *stop = p->state == S_QUOTED ? p->stop_quoted
+                                                             : p->stop_unquoted;
+            size_t j = i;
+            while (j < n && !stop[(unsigned char)s[j]])
+                j++;
+            size_t r = j - i;
+            if (p->dropping) {
+                p->rec_bytes += r;
+            } else if (r) {
+                if (r > p->max_record - p->rec_bytes)
+                    r = p->max_record - p->rec_bytes; /* count() cuts */
+                if (r && (rc = sw_buf_append(&p->buf, s + i, r)))
+                    return rc;
+                p->rec_bytes += r;
+            }
+            i += r;
+            if (r)
+                continue;
+        }
         char c = s[i];
         switch (p->state) {
         case S_REC_START:
@@ -668,6 +695,9 @@ sw_result sw_csv_new(const sw_csv_options *opt, sw_csv_record_fn fn,
     p->ends = malloc(p->fields_cap * sizeof *p->ends);
     p->line = 1;
     p->state = S_REC_START;
+    p->stop_unquoted[(unsigned char)delim] = 1;
+    p->stop_unquoted['"'] = p->stop_unquoted['\r'] = p->stop_unquoted['\n'] = 1;
+    p->stop_quoted['"'] = p->stop_quoted['\n'] = 1;
     if (!p->fields || !p->ends || sw_buf_reserve(&p->buf, 256)) {
         sw_csv_free(p);
         return SW_E_NOMEM;

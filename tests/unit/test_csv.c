@@ -418,6 +418,20 @@ static void test_max_record(void)
           "a 200 kB record over a 1000-byte limit: cut to 999, next found");
     outcome_free(&whole);
     outcome_free(&chunked);
+
+    /* an unquoted 200 kB field: cut at exactly 1000 bytes in any chunking */
+    memset(big, 'u', n);
+    memcpy(big + n, "\nz\n", 3);
+    len = n + 3;
+    whole = parse_whole(big, len, &lim);
+    chunked = parse_every(big, len, 300, &lim);
+    CHECK(same_outcome(&whole, &chunked) &&
+              strncmp(whole.text, "L1 L uuu", 8) == 0 &&
+              strlen(whole.text) == 5 + 1000 + 1 + 7 &&
+              strcmp(whole.text + 1006, "L2 . z\n") == 0,
+          "an unquoted 200 kB field over a 1000-byte limit: cut to 1000");
+    outcome_free(&whole);
+    outcome_free(&chunked);
     free(big);
 }
 
