@@ -2,10 +2,10 @@
  *
  * The reader is fed chunks of any size (a file read, an S3 body as it
  * arrives) and calls back once per record with its fields as cursors. A
- * field without quotes points into the caller's chunk when it lies wholly
- * inside it (no copy); quoted fields and fields split across chunks are
- * copied once into the parser's own buffer. Cursors are valid only during
- * the callback.
+ * field points into the caller's chunk (no copy) when its record lies
+ * wholly inside it and has no flaw; quoted fields with "" in them, records
+ * split across chunks and flawed records are copied once into the parser's
+ * own buffer. Cursors are valid only during the callback.
  *
  * Accepted, as in the files real exporters write (and the Olist data set):
  *   - LF or CRLF record ends (a lone CR inside a quoted field is data);
