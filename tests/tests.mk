@@ -34,3 +34,6 @@ unit: test-build
 -include tests/bench/bench.mk
 -include tests/bench/btc_price.mk
 -include tests/gen/gen.mk
+
+# test_csv_portable compiles csv.c and test_csv.c in (the portable scanner).
+$(BUILD)/test/bin/test_csv_portable: common/src/csv.c tests/unit/test_csv.c
