@@ -142,16 +142,33 @@ static bool xml_unescape(char *dst, size_t cap, sw_cursor c)
     return i >= c.len;
 }
 
-/* xml_element: the text of the first <name>...</name> in body. Returns
- * true when found. Error bodies are flat and attribute-free, so a search
- * is enough; the closing tag must follow without nested elements. */
-static bool xml_element(sw_cursor body, const char *name, sw_cursor *out)
+/* xml_open_tag: the offset just past the first "<name>" in body at or
+ * after `from`, or (size_t)-1 when there is none. */
+static size_t xml_open_tag(sw_cursor body, size_t from, const char *name)
+{
+    char open[40];
+    snprintf(open, sizeof open, "<%s>", name);
+    size_t ol = strlen(open);
+    for (size_t i = from; body.ptr && i + ol <= body.len; i++)
+        if (memcmp(body.ptr + i, open, ol) == 0)
+            return i + ol;
+    return (size_t)-1;
+}
+
+/* xml_element_from: the text of the first <name>...</name> in body at or
+ * after offset `from`. Returns true when found. AWS query/XML answers are
+ * attribute-free around the values we read, so a search is enough; the
+ * closing tag must follow without nested elements. */
+static bool xml_element_from(sw_cursor body, size_t from, const char *name,
+                             sw_cursor *out)
 {
     char open[40], close[40];
     snprintf(open, sizeof open, "<%s>", name);
     snprintf(close, sizeof close, "</%s>", name);
     size_t ol = strlen(open), cl = strlen(close);
-    for (size_t i = 0; i + ol <= body.len; i++) {
+    if (!body.ptr)
+        return false;
+    for (size_t i = from; i + ol <= body.len; i++) {
         if (memcmp(body.ptr + i, open, ol) != 0)
             continue;
         size_t start = i + ol;
@@ -166,6 +183,12 @@ static bool xml_element(sw_cursor body, const char *name, sw_cursor *out)
         return false;
     }
     return false;
+}
+
+/* xml_element: xml_element_from the start of body. */
+static bool xml_element(sw_cursor body, const char *name, sw_cursor *out)
+{
+    return xml_element_from(body, 0, name, out);
 }
 
 /* parse_xml_error: <Code>, <Message>, <RequestId> wherever they are (query
@@ -199,6 +222,88 @@ bool sw_aws_xml_text(sw_cursor body, const char *name, char *dst, size_t cap)
     if (!cap || strlen(name) > 32 || !xml_element(body, name, &v))
         return false;
     return xml_unescape(dst, cap, v);
+}
+
+/* sw_aws_xml_text_in: an element's decoded text after an opening tag (see
+ * sw/aws.h). */
+bool sw_aws_xml_text_in(sw_cursor body, const char *parent, const char *name,
+                        char *dst, size_t cap)
+{
+    sw_cursor v;
+    if (cap)
+        dst[0] = '\0';
+    if (!cap || strlen(name) > 32 || (parent && strlen(parent) > 32))
+        return false;
+    size_t from = parent ? xml_open_tag(body, 0, parent) : 0;
+    if (from == (size_t)-1 || !xml_element_from(body, from, name, &v))
+        return false;
+    return xml_unescape(dst, cap, v);
+}
+
+/* sw_aws_xml_field: a required element of a 2xx answer into the caller's
+ * buffer (see sw/aws.h). */
+sw_result sw_aws_xml_field(sw_cursor body, const char *parent,
+                           const char *name, char *dst, size_t cap,
+                           const char *missing, sw_aws_error *err)
+{
+    sw_cursor v;
+    size_t from = 0;
+    if (dst && cap)
+        dst[0] = '\0';
+    if (strlen(name) > 32 || (parent && strlen(parent) > 32))
+        return sw_aws_local_error(err, SW_E_INVALID, "XML name too long");
+    if (parent)
+        from = xml_open_tag(body, 0, parent);
+    if (from == (size_t)-1 || !xml_element_from(body, from, name, &v) ||
+        sw_cursor_trim(v).len == 0)
+        return sw_aws_local_error(err, SW_E_PARSE, missing);
+    if (!dst)
+        return SW_OK;
+    if (!cap || !xml_unescape(dst, cap, sw_cursor_trim(v)))
+        return sw_aws_local_error(err, SW_E_OVERFLOW,
+                                  "the answer does not fit the caller's "
+                                  "buffer");
+    return SW_OK;
+}
+
+/* sw_aws_query_add: "&name=" and the form-encoded value (see sw/aws.h).
+ * sw_uri_encode gives the AWS URI encoding (RFC 3986 unreserved kept,
+ * everything else %XX); a "%20" in its output can only come from a space,
+ * since '%' itself becomes "%25", so rewriting "%20" to '+' afterwards is
+ * exact. */
+sw_result sw_aws_query_add(sw_buf *form, const char *name, sw_cursor value)
+{
+    sw_result rc = sw_buf_appendf(form, "&%s=", name);
+    size_t start = form->len;
+    if (!rc)
+        rc = sw_uri_encode(form, value, 0);
+    if (rc)
+        return rc;
+    size_t o = start;
+    for (size_t i = start; i < form->len; o++) {
+        if (form->len - i >= 3 && memcmp(form->ptr + i, "%20", 3) == 0) {
+            form->ptr[o] = '+';
+            i += 3;
+        } else {
+            form->ptr[o] = form->ptr[i++];
+        }
+    }
+    form->len = o;
+    form->ptr[o] = '\0';
+    return SW_OK;
+}
+
+/* sw_aws_query_start: appends "Action=<action>&Version=<version>".
+ * Returns SW_OK or SW_E_NOMEM. */
+sw_result sw_aws_query_start(sw_buf *form, const char *action,
+                             const char *version)
+{
+    sw_result rc = sw_buf_append_cstr(form, "Action=");
+    if (!rc)
+        rc = sw_uri_encode(form, sw_cursor_from_cstr(action), 0);
+    if (!rc)
+        rc = sw_aws_query_add(form, "Version", sw_cursor_from_cstr(version));
+    return rc;
 }
 
 /* first_char: the first non-whitespace byte of c, or 0. */
@@ -785,6 +890,20 @@ sw_result sw_aws_json_call(sw_aws_client *c, const char *json_version,
                           .headers = h,
                           .header_count = 2,
                           .body = body};
+    return sw_aws_send(c, &req, resp_body, err);
+}
+
+/* sw_aws_query_call: POST / with a query-protocol form body. */
+sw_result sw_aws_query_call(sw_aws_client *c, const sw_buf *form,
+                            sw_buf *resp_body, sw_aws_error *err)
+{
+    sw_http_header h[] = {
+        {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    sw_aws_request req = {.method = "POST",
+                          .path = "/",
+                          .headers = h,
+                          .header_count = 1,
+                          .body = sw_cursor_from_buf(form)};
     return sw_aws_send(c, &req, resp_body, err);
 }
 

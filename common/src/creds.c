@@ -21,8 +21,9 @@
 
 #include <cJSON.h>
 
+#include "sw/imds.h"
+
 #define ECS_DEFAULT_HOST "http://169.254.170.2"
-#define IMDS_DEFAULT_ENDPOINT "http://169.254.169.254"
 #define ENDPOINT_TIMEOUT_MS 2000L
 #define MAX_CREDS_BODY ((size_t)64 * 1024)
 #define MAX_TOKEN_FILE ((size_t)16 * 1024)
@@ -469,29 +470,42 @@ static sw_result container_token(sw_buf *tok, const char **why)
     return SW_OK;
 }
 
+/* creds_answer: what a credentials GET came back with (rc from the
+ * transport, the HTTP status, the body) made into credentials: the same
+ * rules and reasons for the container endpoint and IMDS. Returns as
+ * sw_creds_get. */
+static sw_result creds_answer(sw_result rc, long status, sw_cursor body,
+                              const char *source, sw_creds *out,
+                              const char **why)
+{
+    if (rc) {
+        *why = "credentials endpoint could not be reached";
+        return rc;
+    }
+    rc = endpoint_status(status, why,
+                         "credentials endpoint answered an HTTP error");
+    if (rc)
+        return rc;
+    return parse_creds_json(body, source, out, why);
+}
+
 /* fetch_json_creds: GET url with optional extra headers, then parse the
  * credentials JSON. The response body is wiped. Returns as sw_creds_get. */
 static sw_result fetch_json_creds(sw_creds_provider *p, const char *url,
                                   const sw_http_header *hdr, size_t nhdr,
-                                  long timeout_ms, const char *source,
-                                  sw_creds *out, const char **why)
+                                  const char *source, sw_creds *out,
+                                  const char **why)
 {
     sw_http_client *http;
     sw_result rc = get_http(p, &http);
     if (rc)
         return rc;
     sw_http_request req = {.method = "GET", .url = url, .headers = hdr,
-                           .header_count = nhdr, .timeout_ms = timeout_ms};
+                           .header_count = nhdr};
     sw_http_response resp = {0};
     rc = sw_http_send(http, &req, &resp);
-    if (rc) {
-        *why = "credentials endpoint could not be reached";
-    } else if (!(rc = endpoint_status(
-                     resp.status, why,
-                     "credentials endpoint answered an HTTP error"))) {
-        rc = parse_creds_json(sw_cursor_from_buf(&resp.body), source, out,
-                              why);
-    }
+    rc = creds_answer(rc, resp.status, sw_cursor_from_buf(&resp.body), source,
+                      out, why);
     sw_buf_wipe_free(&resp.body);
     sw_http_response_free(&resp);
     return rc;
@@ -525,8 +539,8 @@ static int from_container(sw_creds_provider *p, sw_creds *out,
         rc = container_token(&tok, why);
     if (!rc) {
         sw_http_header auth = {"Authorization", tok.ptr};
-        rc = fetch_json_creds(p, url.ptr, &auth, tok.len ? 1 : 0, 0, "ecs",
-                              out, why);
+        rc = fetch_json_creds(p, url.ptr, &auth, tok.len ? 1 : 0, "ecs", out,
+                              why);
     }
     sw_buf_free(&url);
     sw_buf_wipe_free(&tok);
@@ -535,87 +549,60 @@ static int from_container(sw_creds_provider *p, sw_creds *out,
 
 /* ---- 4. EC2 instance metadata (IMDSv2) --------------------------------- */
 
-/* imds_get: GET base+path with the session token into body. Returns SW_OK
- * (any status in *status) or a transport error. */
-static sw_result imds_get(sw_creds_provider *p, sw_http_client *http,
-                          const char *base, const char *path,
-                          const char *token, sw_http_response *resp)
-{
-    sw_buf url = SW_BUF_INIT;
-    sw_result rc = sw_buf_appendf(&url, "%s%s", base, path);
-    if (rc)
-        return rc;
-    sw_http_header h = {"X-aws-ec2-metadata-token", token};
-    sw_http_request req = {.method = "GET", .url = url.ptr, .headers = &h,
-                           .header_count = 1,
-                           .timeout_ms = p->imds_timeout_ms};
-    rc = sw_http_send(http, &req, resp);
-    sw_buf_free(&url);
-    return rc;
-}
-
-/* from_imds: token PUT, role name, then the role's credentials. Returns
- * SW_OK, 1 when disabled or unreachable (so the chain ends in SW_E_CREDS),
- * or an error once IMDS has answered. */
+/* from_imds: token PUT, role name, then the role's credentials, through
+ * sw/imds.h. A new IMDS client per resolution, so every resolution starts
+ * with the token PUT: that PUT is the reachability probe, and its short
+ * timeout (imds_timeout_ms, 1 s by default) is what lets a container
+ * behind a hop limit of 1 fail fast instead of hanging. Returns SW_OK,
+ * 1 when disabled or unreachable (so the chain ends in SW_E_CREDS), or an
+ * error once IMDS has answered. */
 static int from_imds(sw_creds_provider *p, sw_creds *out, const char **why)
 {
     const char *dis = getenv("AWS_EC2_METADATA_DISABLED");
     if (dis && strcasecmp(dis, "true") == 0)
         return 1;
-    const char *ep = p->imds_endpoint;
-    if (!ep)
-        ep = env_nonempty("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-    if (!ep)
-        ep = IMDS_DEFAULT_ENDPOINT;
-    sw_buf base = SW_BUF_INIT, token = SW_BUF_INIT, url = SW_BUF_INIT;
-    sw_http_response resp = {0};
-    sw_http_client *http;
-    size_t eplen = strlen(ep);
-    while (eplen && ep[eplen - 1] == '/')
-        eplen--;
-    sw_result rc = sw_buf_append(&base, ep, eplen);
-    if (!rc)
-        rc = get_http(p, &http);
+    /* endpoint NULL: sw_imds reads AWS_EC2_METADATA_SERVICE_ENDPOINT */
+    sw_imds_options o = {.endpoint = p->imds_endpoint,
+                         .timeout_ms = p->imds_timeout_ms,
+                         .connect_timeout_ms = 1000,
+                         .token_ttl_s = 21600,
+                         .max_body = MAX_CREDS_BODY};
+    sw_imds *m = NULL;
+    sw_buf body = SW_BUF_INIT, path = SW_BUF_INIT;
+    long status = 0;
+    sw_result rc = sw_imds_new(&o, &m);
+    if (rc == SW_E_CONFIG) {
+        *why = "the EC2 instance metadata endpoint is not an http(s):// URL";
+        return SW_E_CONFIG;
+    }
     if (rc)
-        goto out;
-
-    /* The token PUT is the reachability probe: a short timeout here is what
-     * lets a container with hop limit 1 fail fast instead of hanging. */
-    sw_http_header th = {"X-aws-ec2-metadata-token-ttl-seconds", "21600"};
-    rc = sw_buf_appendf(&url, "%s/latest/api/token", base.ptr);
-    if (rc)
-        goto out;
-    sw_http_request req = {.method = "PUT", .url = url.ptr, .headers = &th,
-                           .header_count = 1,
-                           .timeout_ms = p->imds_timeout_ms};
-    rc = sw_http_send(http, &req, &resp);
+        return rc;
+    rc = sw_imds_token(m);
     if (rc == SW_E_NETWORK || rc == SW_E_TIMEOUT || rc == SW_E_TLS ||
-        (!rc && resp.status != 200) || (!rc && resp.body.len == 0)) {
+        rc == SW_E_HTTP) {
         rc = 1; /* no IMDS here */
         goto out;
     }
     if (rc)
         goto out;
-    if ((rc = sw_buf_append_cursor(&token, sw_cursor_from_buf(&resp.body))))
-        goto out;
 
-    rc = imds_get(p, http, base.ptr, "/latest/meta-data/iam/security-"
-                  "credentials/", token.ptr, &resp);
+    rc = sw_imds_get(m, "/latest/meta-data/iam/security-credentials/", &body,
+                     &status);
     if (rc) {
         *why = "EC2 instance metadata stopped answering";
         goto out;
     }
-    if (resp.status == 404) {
+    if (status == 404) {
         *why = "EC2 instance metadata: the instance has no IAM role";
         rc = SW_E_CREDS;
         goto out;
     }
-    if ((rc = endpoint_status(resp.status, why,
+    if ((rc = endpoint_status(status, why,
                               "EC2 instance metadata answered an HTTP "
                               "error for the role name")))
         goto out;
-    sw_cursor role = sw_cursor_from_buf(&resp.body);
-    const char *nl = memchr(role.ptr, '\n', role.len);
+    sw_cursor role = sw_cursor_from_buf(&body);
+    const char *nl = role.len ? memchr(role.ptr, '\n', role.len) : NULL;
     if (nl)
         role.len = (size_t)(nl - role.ptr);
     role = sw_cursor_trim(role);
@@ -624,20 +611,16 @@ static int from_imds(sw_creds_provider *p, sw_creds *out, const char **why)
         rc = SW_E_PARSE;
         goto out;
     }
-    sw_buf_reset(&url);
-    if ((rc = sw_buf_appendf(&url, "%s/latest/meta-data/iam/security-"
-                             "credentials/%.*s", base.ptr, (int)role.len,
-                             role.ptr)))
+    if ((rc = sw_buf_appendf(&path, "/latest/meta-data/iam/security-"
+                             "credentials/%.*s", (int)role.len, role.ptr)))
         goto out;
-    sw_http_header h = {"X-aws-ec2-metadata-token", token.ptr};
-    rc = fetch_json_creds(p, url.ptr, &h, 1, p->imds_timeout_ms, "imds", out,
-                          why);
+    rc = sw_imds_get(m, path.ptr, &body, &status);
+    rc = creds_answer(rc, status, sw_cursor_from_buf(&body), "imds", out,
+                      why);
 out:
-    sw_buf_wipe_free(&resp.body);
-    sw_http_response_free(&resp);
-    sw_buf_wipe_free(&token);
-    sw_buf_free(&base);
-    sw_buf_free(&url);
+    sw_buf_wipe_free(&body);
+    sw_buf_free(&path);
+    sw_imds_free(m);
     return rc;
 }
 

@@ -4,16 +4,15 @@
  * Requests are form bodies (Action=...&Version=2016-11-15&Name.N=...),
  * each value in the AWS URI encoding (RFC 3986 unreserved kept) with a
  * space as '+', which is what botocore sends and what moto re-encodes to
- * check a signature. Answers are XML in EC2's own shape
- * (<RunInstancesResponse><instancesSet><item><instanceId>...), read by
- * searching for the few elements we need; errors go through
+ * check a signature (sw_aws_query_add). Answers are XML in EC2's own shape
+ * (<RunInstancesResponse><instancesSet><item><instanceId>...), read with
+ * sw_aws_xml_text_in for the few elements we need; errors go through
  * sw_aws_parse_error (<Response><Errors><Error><Code>...<RequestID>). */
 #include "sw/ec2.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "sw/sigv4.h"
 
 const sw_aws_service sw_ec2_service = {
     "ec2", /* signing name */
@@ -65,36 +64,10 @@ sw_result sw_ec2_base64_encode(sw_buf *out, sw_cursor in)
     return SW_OK;
 }
 
-/* add_param_c: appends "&name=" and the form encoding of value (AWS URI
- * encoding, a space as '+': a "%20" can only come from a space since '%'
- * itself becomes "%25"). Returns SW_OK or SW_E_NOMEM.
- * (sns.c has the same rule for SNS; both are query-protocol bodies.) */
-static sw_result add_param_c(sw_buf *b, const char *name, sw_cursor value)
-{
-    sw_result rc = sw_buf_appendf(b, "&%s=", name);
-    size_t start = b->len;
-    if (!rc)
-        rc = sw_uri_encode(b, value, 0);
-    if (rc)
-        return rc;
-    size_t o = start;
-    for (size_t i = start; i < b->len; o++) {
-        if (b->len - i >= 3 && memcmp(b->ptr + i, "%20", 3) == 0) {
-            b->ptr[o] = '+';
-            i += 3;
-        } else {
-            b->ptr[o] = b->ptr[i++];
-        }
-    }
-    b->len = o;
-    b->ptr[o] = '\0';
-    return SW_OK;
-}
-
-/* add_param: add_param_c for a C string. */
+/* add_param: sw_aws_query_add for a C string. */
 static sw_result add_param(sw_buf *b, const char *name, const char *value)
 {
-    return add_param_c(b, name, sw_cursor_from_cstr(value));
+    return sw_aws_query_add(b, name, sw_cursor_from_cstr(value));
 }
 
 /* ---- checks ------------------------------------------------------------ */
@@ -206,9 +179,8 @@ sw_result sw_ec2_run_instances_body(const sw_ec2_run_request *req,
         return SW_E_INVALID;
     char name[64];
     sw_buf b64 = SW_BUF_INIT;
-    sw_result rc = sw_buf_append_cstr(out, "Action=RunInstances");
-    if (!rc)
-        rc = add_param(out, "Version", SW_EC2_API_VERSION);
+    sw_result rc = sw_aws_query_start(out, "RunInstances",
+                                      SW_EC2_API_VERSION);
     if (!rc)
         rc = add_param(out, "ImageId", req->image_id);
     if (!rc)
@@ -263,7 +235,8 @@ sw_result sw_ec2_run_instances_body(const sw_ec2_run_request *req,
     if (!rc && req->user_data.len) {
         rc = sw_ec2_base64_encode(&b64, req->user_data);
         if (!rc)
-            rc = add_param_c(out, "UserData", sw_cursor_from_buf(&b64));
+            rc = sw_aws_query_add(out, "UserData",
+                                  sw_cursor_from_buf(&b64));
     }
     sw_buf_free(&b64);
     if (rc)
@@ -289,9 +262,8 @@ sw_result sw_ec2_terminate_body(const char *const *ids, size_t n, sw_buf *out,
             return SW_E_INVALID;
         }
     char name[40];
-    sw_result rc = sw_buf_append_cstr(out, "Action=TerminateInstances");
-    if (!rc)
-        rc = add_param(out, "Version", SW_EC2_API_VERSION);
+    sw_result rc = sw_aws_query_start(out, "TerminateInstances",
+                                      SW_EC2_API_VERSION);
     for (size_t i = 0; !rc && i < n; i++) {
         snprintf(name, sizeof name, "InstanceId.%zu", i + 1);
         rc = add_param(out, name, ids[i]);
@@ -302,69 +274,6 @@ sw_result sw_ec2_terminate_body(const char *const *ids, size_t n, sw_buf *out,
 }
 
 /* ---- answers ----------------------------------------------------------- */
-
-/* find_bytes: the first occurrence of needle (nl bytes) in hay (hl bytes),
- * or NULL (memmem is not C11/POSIX). */
-static const char *find_bytes(const char *hay, size_t hl, const char *needle,
-                              size_t nl)
-{
-    for (size_t i = 0; nl <= hl && i <= hl - nl; i++)
-        if (memcmp(hay + i, needle, nl) == 0)
-            return hay + i;
-    return NULL;
-}
-
-/* xml_text: the text of the first <name>...</name> in body at or after
- * `from` (an element without nested elements). Returns 1 and sets *out
- * (trimmed) when found, else 0. */
-static int xml_text(sw_cursor body, size_t from, const char *name,
-                    sw_cursor *out)
-{
-    char open[48], close[48];
-    snprintf(open, sizeof open, "<%s>", name);
-    snprintf(close, sizeof close, "</%s>", name);
-    if (!body.ptr || from > body.len)
-        return 0;
-    const char *s = find_bytes(body.ptr + from, body.len - from, open,
-                               strlen(open));
-    if (!s)
-        return 0;
-    s += strlen(open);
-    size_t rest = body.len - (size_t)(s - body.ptr);
-    const char *e = find_bytes(s, rest, close, strlen(close));
-    if (!e || memchr(s, '<', (size_t)(e - s)))
-        return 0;
-    *out = sw_cursor_trim(sw_cursor_from_mem(s, (size_t)(e - s)));
-    return 1;
-}
-
-/* copy_out: copies v into dst (cap bytes). Returns SW_OK, or SW_E_OVERFLOW
- * (err filled) when it does not fit. */
-static sw_result copy_out(sw_cursor v, char *dst, size_t cap,
-                          sw_aws_error *err)
-{
-    if (!dst || v.len >= cap)
-        return sw_aws_local_error(err, SW_E_OVERFLOW,
-                                  "the answer does not fit the caller's "
-                                  "buffer");
-    memcpy(dst, v.ptr, v.len);
-    dst[v.len] = '\0';
-    return SW_OK;
-}
-
-/* send_form: POSTs a form body to EC2. Returns sw_aws_send's results. */
-static sw_result send_form(sw_aws_client *c, const sw_buf *body, sw_buf *out,
-                           sw_aws_error *err)
-{
-    sw_http_header h[] = {
-        {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    sw_aws_request req = {.method = "POST",
-                          .path = "/",
-                          .headers = h,
-                          .header_count = 1,
-                          .body = sw_cursor_from_buf(body)};
-    return sw_aws_send(c, &req, out, err);
-}
 
 /* ---- calls ------------------------------------------------------------- */
 
@@ -387,22 +296,12 @@ sw_result sw_ec2_run_instance(sw_aws_client *c, const sw_ec2_run_request *req,
         sw_buf_free(&body);
         return sw_aws_local_error(err, rc, why);
     }
-    rc = send_form(c, &body, &out, err);
+    rc = sw_aws_query_call(c, &body, &out, err);
     sw_buf_free(&body);
-    if (rc == SW_OK) {
-        sw_cursor id;
-        sw_cursor ans = sw_cursor_from_buf(&out);
-        const char *set = ans.ptr ? find_bytes(ans.ptr, ans.len,
-                                               "<instancesSet>", 14)
-                                  : NULL;
-        if (!set ||
-            !xml_text(ans, (size_t)(set - ans.ptr), "instanceId", &id) ||
-            id.len == 0)
-            rc = sw_aws_local_error(err, SW_E_PARSE,
-                                    "RunInstances answered no instanceId");
-        else
-            rc = copy_out(id, instance_id, id_len, err);
-    }
+    if (rc == SW_OK)
+        rc = sw_aws_xml_field(sw_cursor_from_buf(&out), "instancesSet",
+                              "instanceId", instance_id, id_len,
+                              "RunInstances answered no instanceId", err);
     sw_buf_free(&out);
     return rc;
 }
@@ -422,7 +321,7 @@ sw_result sw_ec2_terminate_instances(sw_aws_client *c, const char *const *ids,
         sw_buf_free(&body);
         return sw_aws_local_error(err, rc, why);
     }
-    rc = send_form(c, &body, &out, err);
+    rc = sw_aws_query_call(c, &body, &out, err);
     sw_buf_free(&body);
     sw_buf_free(&out);
     return rc;
@@ -445,30 +344,21 @@ sw_result sw_ec2_describe_instance_state(sw_aws_client *c, const char *id,
                                   "an instance id is not i- and 8 to 32 hex "
                                   "digits");
     sw_buf body = SW_BUF_INIT, out = SW_BUF_INIT;
-    sw_result rc = sw_buf_append_cstr(&body, "Action=DescribeInstances");
-    if (!rc)
-        rc = add_param(&body, "Version", SW_EC2_API_VERSION);
+    sw_result rc = sw_aws_query_start(&body, "DescribeInstances",
+                                      SW_EC2_API_VERSION);
     if (!rc)
         rc = add_param(&body, "InstanceId.1", id);
     if (rc) {
         sw_buf_free(&body);
         return sw_aws_local_error(err, rc, "out of memory");
     }
-    rc = send_form(c, &body, &out, err);
+    rc = sw_aws_query_call(c, &body, &out, err);
     sw_buf_free(&body);
-    if (rc == SW_OK) {
-        sw_cursor ans = sw_cursor_from_buf(&out), name;
-        const char *st = ans.ptr ? find_bytes(ans.ptr, ans.len,
-                                              "<instanceState>", 15)
-                                 : NULL;
-        if (!st || !xml_text(ans, (size_t)(st - ans.ptr), "name", &name) ||
-            name.len == 0)
-            rc = sw_aws_local_error(err, SW_E_PARSE,
-                                    "DescribeInstances answered no instance "
-                                    "state (unknown id?)");
-        else
-            rc = copy_out(name, state, state_len, err);
-    }
+    if (rc == SW_OK)
+        rc = sw_aws_xml_field(sw_cursor_from_buf(&out), "instanceState",
+                              "name", state, state_len,
+                              "DescribeInstances answered no instance "
+                              "state (unknown id?)", err);
     sw_buf_free(&out);
     return rc;
 }

@@ -61,9 +61,11 @@ sw_result sw_imds_new(const sw_imds_options *opt, sw_imds **out)
     m->timeout_ms = opt && opt->timeout_ms > 0 ? opt->timeout_ms : 2000;
     m->ttl_s = ttl;
     sw_http_options ho = {0};
-    ho.connect_timeout_ms = m->timeout_ms;
+    ho.connect_timeout_ms = opt && opt->connect_timeout_ms > 0
+                                ? opt->connect_timeout_ms
+                                : m->timeout_ms;
     ho.timeout_ms = m->timeout_ms;
-    ho.max_body = 1024 * 1024;
+    ho.max_body = opt && opt->max_body ? opt->max_body : 1024 * 1024;
     if (!m->base || sw_http_client_new(&ho, &m->http)) {
         sw_imds_free(m);
         return SW_E_NOMEM;
@@ -154,6 +156,12 @@ static sw_result get_once(sw_imds *m, const char *path, sw_buf *out,
     return rc;
 }
 
+/* sw_imds_token: a fresh token, fetched only when the held one is old. */
+sw_result sw_imds_token(sw_imds *m)
+{
+    return token_fresh(m) ? SW_OK : fetch_token(m);
+}
+
 /* sw_imds_get: token as needed, the GET, and one retry with a new token
  * after a 401. */
 sw_result sw_imds_get(sw_imds *m, const char *path, sw_buf *out,
@@ -162,8 +170,8 @@ sw_result sw_imds_get(sw_imds *m, const char *path, sw_buf *out,
     *status = 0;
     if (!path || path[0] != '/')
         return SW_E_INVALID;
-    sw_result rc = SW_OK;
-    if (!token_fresh(m) && (rc = fetch_token(m)) != SW_OK)
+    sw_result rc = sw_imds_token(m);
+    if (rc != SW_OK)
         return rc;
     rc = get_once(m, path, out, status);
     if (rc == SW_OK && *status == 401) {

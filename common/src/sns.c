@@ -1,7 +1,8 @@
 /* sns.c - SNS Publish over the AWS query protocol (see sw/sns.h).
  *
  * The request is a form-encoded POST / (Action=Publish&Version=2010-03-31
- * ...), the answer XML (<PublishResponse><PublishResult><MessageId>...).
+ * ..., sw_aws_query_*), the answer XML
+ * (<PublishResponse><PublishResult><MessageId>..., sw_aws_xml_text).
  * Errors come back as <ErrorResponse><Error><Code>, which sw_aws_parse_error
  * reads: AuthorizationError / NotFound / InvalidParameter are final,
  * Throttling and 5xx are retried by sw_aws_send. Inputs are checked first
@@ -10,8 +11,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-#include "sw/sigv4.h"
 
 const sw_aws_service sw_sns_service = {
     "sns", /* signing name */
@@ -56,63 +55,10 @@ static const char *check_publish(const char *topic_arn, const char *subject,
     return NULL;
 }
 
-/* add_param: appends "&name=" and the form-encoded value: the AWS URI
- * encoding with a space as '+', as botocore (urlencode) sends it; moto
- * re-encodes the parsed form that way to check signatures. A "%20" in the
- * encoded text can only come from a space, since '%' itself becomes "%25".
- * Returns SW_OK or SW_E_NOMEM. */
+/* add_param: sw_aws_query_add for a C string. */
 static sw_result add_param(sw_buf *b, const char *name, const char *value)
 {
-    sw_result rc = sw_buf_appendf(b, "&%s=", name);
-    size_t start = b->len;
-    if (!rc)
-        rc = sw_uri_encode(b, sw_cursor_from_cstr(value), 0);
-    if (rc)
-        return rc;
-    size_t o = start;
-    for (size_t i = start; i < b->len; o++) {
-        if (b->len - i >= 3 && memcmp(b->ptr + i, "%20", 3) == 0) {
-            b->ptr[o] = '+';
-            i += 3;
-        } else {
-            b->ptr[o] = b->ptr[i++];
-        }
-    }
-    b->len = o;
-    b->ptr[o] = '\0';
-    return SW_OK;
-}
-
-/* find_bytes: the first occurrence of needle (nl bytes) in hay (hl bytes),
- * or NULL. (memmem is a GNU extension, not in C11 or POSIX.) */
-static const char *find_bytes(const char *hay, size_t hl, const char *needle,
-                              size_t nl)
-{
-    for (size_t i = 0; nl <= hl && i <= hl - nl; i++)
-        if (memcmp(hay + i, needle, nl) == 0)
-            return hay + i;
-    return NULL;
-}
-
-/* find_element: the text between <name> and </name> in body, or 0 when
- * absent. The answer is flat around MessageId, so a search is enough. */
-static int find_element(sw_cursor body, const char *name, sw_cursor *out)
-{
-    char open[40], close[40];
-    snprintf(open, sizeof open, "<%s>", name);
-    snprintf(close, sizeof close, "</%s>", name);
-    if (!body.ptr)
-        return 0;
-    const char *s = find_bytes(body.ptr, body.len, open, strlen(open));
-    if (!s)
-        return 0;
-    s += strlen(open);
-    size_t rest = body.len - (size_t)(s - body.ptr);
-    const char *e = find_bytes(s, rest, close, strlen(close));
-    if (!e)
-        return 0;
-    *out = sw_cursor_trim(sw_cursor_from_mem(s, (size_t)(e - s)));
-    return 1;
+    return sw_aws_query_add(b, name, sw_cursor_from_cstr(value));
 }
 
 /* sw_sns_publish: checks the inputs, sends Publish, reads the MessageId.
@@ -132,9 +78,7 @@ sw_result sw_sns_publish(sw_aws_client *c, const char *topic_arn,
     if (why)
         return sw_aws_local_error(err, SW_E_INVALID, why);
     sw_buf body = SW_BUF_INIT, out = SW_BUF_INIT;
-    sw_result rc = sw_buf_append_cstr(&body, "Action=Publish");
-    if (!rc)
-        rc = add_param(&body, "Version", "2010-03-31");
+    sw_result rc = sw_aws_query_start(&body, "Publish", "2010-03-31");
     if (!rc)
         rc = add_param(&body, "TopicArn", topic_arn);
     if (!rc)
@@ -145,29 +89,12 @@ sw_result sw_sns_publish(sw_aws_client *c, const char *topic_arn,
         sw_buf_free(&body);
         return sw_aws_local_error(err, rc, "out of memory");
     }
-    sw_http_header h[] = {
-        {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    sw_aws_request req = {.method = "POST",
-                          .path = "/",
-                          .headers = h,
-                          .header_count = 1,
-                          .body = sw_cursor_from_buf(&body)};
-    rc = sw_aws_send(c, &req, &out, err);
+    rc = sw_aws_query_call(c, &body, &out, err);
     sw_buf_free(&body);
-    if (rc == SW_OK) {
-        sw_cursor id;
-        if (!find_element(sw_cursor_from_buf(&out), "MessageId", &id) ||
-            id.len == 0)
-            rc = sw_aws_local_error(err, SW_E_PARSE, "Publish answered no MessageId");
-        else if (message_id && id.len >= id_len)
-            rc = sw_aws_local_error(err, SW_E_OVERFLOW,
-                                    "the MessageId does not fit the "
-                                    "caller's buffer");
-        else if (message_id) {
-            memcpy(message_id, id.ptr, id.len);
-            message_id[id.len] = '\0';
-        }
-    }
+    if (rc == SW_OK)
+        rc = sw_aws_xml_field(sw_cursor_from_buf(&out), NULL, "MessageId",
+                              message_id, id_len,
+                              "Publish answered no MessageId", err);
     sw_buf_free(&out);
     return rc;
 }

@@ -118,6 +118,47 @@ sw_result sw_aws_send_ex(sw_aws_client *c, const sw_aws_request *req,
 bool sw_aws_xml_text(sw_cursor body, const char *name, char *dst,
                      size_t cap);
 
+/* sw_aws_xml_text_in: sw_aws_xml_text for the first <name> element after
+ * the first <parent> opening tag (parent NULL: from the start), for
+ * answers that repeat a name in several places (EC2's <name> is both an
+ * instance state's and a tag's). Same returns as sw_aws_xml_text. */
+bool sw_aws_xml_text_in(sw_cursor body, const char *parent, const char *name,
+                        char *dst, size_t cap);
+
+/* sw_aws_xml_field: a value a 2xx answer must hold: the first <name>
+ * after <parent> (NULL: anywhere), spaces and tabs trimmed, entities
+ * decoded, into dst (cap bytes; dst NULL: only checks that it is there).
+ * Returns SW_OK;
+ * SW_E_PARSE with err's message `missing` when absent or empty;
+ * SW_E_OVERFLOW (err filled) when it does not fit dst. err may be NULL. */
+sw_result sw_aws_xml_field(sw_cursor body, const char *parent,
+                           const char *name, char *dst, size_t cap,
+                           const char *missing, sw_aws_error *err);
+
+/* The AWS query protocol (SNS, EC2, SQS, STS, IAM ...): a form body
+ * "Action=X&Version=Y&Name.1=v..." POSTed to "/", as botocore sends it:
+ * each value in the AWS URI encoding (RFC 3986 unreserved characters
+ * kept, every other byte %XX) except a space, which is '+'. Servers
+ * (moto among them) re-encode the parsed form that way to check the
+ * signature, so the rule must be exactly this. */
+
+/* sw_aws_query_start: appends "Action=<action>&Version=<version>" to form
+ * (an empty buffer: the body starts with it). Returns SW_OK or
+ * SW_E_NOMEM. */
+sw_result sw_aws_query_start(sw_buf *form, const char *action,
+                             const char *version);
+
+/* sw_aws_query_add: appends "&<name>=<value>" to form, the value encoded
+ * as above (name is used as is: callers pass literal parameter names such
+ * as "InstanceId.1"). Returns SW_OK or SW_E_NOMEM. */
+sw_result sw_aws_query_add(sw_buf *form, const char *name, sw_cursor value);
+
+/* sw_aws_query_call: POSTs form to "/" with the form content type. Same
+ * results as sw_aws_send (the answer is XML: read it with
+ * sw_aws_xml_text). */
+sw_result sw_aws_query_call(sw_aws_client *c, const sw_buf *form,
+                            sw_buf *resp_body, sw_aws_error *err);
+
 /* sw_aws_json_call: the AWS JSON 1.0/1.1 protocol: POST / with
  * X-Amz-Target: <target> and Content-Type application/x-amz-json-<version>.
  * Same results as sw_aws_send. */

@@ -8,9 +8,12 @@
  * Endpoint: the option, else AWS_EC2_METADATA_SERVICE_ENDPOINT, else
  * http://169.254.169.254 (as the SDKs). Nothing here logs: the token is a
  * secret of sorts (it lets its holder read the role's credentials).
- * (creds.c has its own one-shot token code for the credential chain.) */
+ * The one IMDS client in libsw: spot-agent's poller and the credential
+ * chain's IMDS source (creds.c) both use it. */
 #ifndef SW_IMDS_H
 #define SW_IMDS_H
+
+#include <stddef.h>
 
 #include "sw/buf.h"
 #include "sw/error.h"
@@ -19,6 +22,8 @@ typedef struct sw_imds_options {
     const char *endpoint; /* NULL: env or the default, as above */
     long timeout_ms;      /* per request; 0: 2000 */
     long token_ttl_s;     /* 1..21600; 0: 21600 */
+    long connect_timeout_ms; /* 0: timeout_ms */
+    size_t max_body;      /* answer size limit; 0: 1 MiB */
 } sw_imds_options;
 
 typedef struct sw_imds sw_imds;
@@ -28,6 +33,15 @@ typedef struct sw_imds sw_imds;
 sw_result sw_imds_new(const sw_imds_options *opt, sw_imds **out);
 /* sw_imds_free: wipes the token and frees. NULL is fine. */
 void sw_imds_free(sw_imds *m);
+
+/* sw_imds_token: makes sure a token is held that is not about to expire,
+ * fetching one (PUT /latest/api/token) when needed. The PUT is IMDS's
+ * reachability probe: a caller that must tell "no IMDS here" (a container
+ * behind a hop limit of 1, or not on EC2) from "IMDS broke mid-way" calls
+ * this first. Returns SW_OK, SW_E_NETWORK / SW_E_TIMEOUT / SW_E_TLS (no
+ * answer), SW_E_HTTP (refused, or an empty or oversized token),
+ * SW_E_NOMEM. */
+sw_result sw_imds_token(sw_imds *m);
 
 /* sw_imds_get: GET path ("/latest/meta-data/instance-id") with a valid
  * token, fetched or refreshed first when needed. On SW_OK *status is the
