@@ -422,8 +422,19 @@ def test_launcher(moto, a, b):
 
 def test_failed_launch(moto, key):
     """RunInstances refused (a security group that does not exist) ->
-    SCHEDULED again with attempt + 1 and the reason logged, then FAILED."""
+    SCHEDULED again with attempt + 1 and the reason logged, then FAILED.
+    Alongside (its own table): instances that never call back are
+    replaced after JOBS_LAUNCH_TIMEOUT, then the job FAILS, and each
+    abandoned instance is terminated."""
     create_jobs_table(moto, "jobs-fail")
+    create_jobs_table(moto, "jobs-stale")
+    d = Api(moto, key, "jobs-stale", "stale", JOBS_LAUNCH_INTERVAL=1,
+            JOBS_AMI_ID=AMI, JOBS_CALLBACK_URL="http://127.0.0.1:1",
+            JOBS_AGENT_IMAGE="scratchwork/spot-agent:test",
+            JOBS_LAUNCH_TIMEOUT=5, JOBS_MAX_ATTEMPTS=2,
+            JOBS_BACKOFF_SECONDS=1)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    stale_id = schedule(d, scheduled_for=now)[1]["id"]
     c = Api(moto, key, "jobs-fail", "fail", JOBS_LAUNCH_INTERVAL=1,
             JOBS_AMI_ID=AMI, JOBS_CALLBACK_URL="http://127.0.0.1:1",
             JOBS_AGENT_IMAGE="scratchwork/spot-agent:test",
@@ -440,6 +451,19 @@ def test_failed_launch(moto, key):
     T.ok('"launch failed"' in log or "launch failed" in log,
          "the refused launch is logged")
     T.eq(c.stop(), 0, "SIGTERM -> exit 0")
+    j = wait_for(lambda: (lambda x: x if x["status"] == "FAILED" else None)(
+        d.call("GET", f"/status/{stale_id}")[1]), "stale failed", 40)
+    T.ok(j and "no callback before JOBS_LAUNCH_TIMEOUT" in
+         j.get("error_message", ""), "two launches without a callback -> "
+         "retried, then FAILED", j)
+    ec2 = moto.admin("ec2")
+    insts = instances_of(ec2, stale_id)
+    T.ok(len(insts) == 2 and all(
+        wait_for(lambda i=i: state(ec2, i["InstanceId"]) in
+                 ("shutting-down", "terminated"), "terminated", 10)
+        for i in insts), f"both abandoned instances terminated "
+         f"({len(insts)} launched)")
+    T.eq(d.stop(), 0, "SIGTERM -> exit 0 (stale-launch process)")
 
 
 def main():

@@ -96,7 +96,7 @@ static bool launch_config(jobs_launch_config *c, char *sg_buf,
     const char *why = NULL;
     memset(c, 0, sizeof *c);
     if (!env_long("JOBS_LAUNCH_INTERVAL", 15, 1, 3600, &c->interval_s) ||
-        !env_long("JOBS_LAUNCH_TIMEOUT", 600, 30, 86400,
+        !env_long("JOBS_LAUNCH_TIMEOUT", 600, 5, 86400,
                   &c->launch_timeout_s))
         return false;
     c->ami = sw_env("JOBS_AMI_ID");
