@@ -3,6 +3,28 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* Tables at least this big are 2 MiB aligned and offered to transparent
+ * huge pages: probes land on random pages, and with 4 KiB pages nearly
+ * every probe of a table of millions also misses the TLB. */
+#define HUGE_MIN (4u << 20)
+#define HUGE_ALIGN (2u << 20)
+
+/* table_alloc: n bytes for a slot table (huge-page backed when large and
+ * the kernel allows it), or NULL. Freed with free(). */
+static void *table_alloc(size_t n)
+{
+    if (n < HUGE_MIN)
+        return malloc(n);
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_ALIGN, n))
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, n, MADV_HUGEPAGE); /* advice only: ignore a refusal */
+#endif
+    return p;
+}
 
 /* mix64: a 64-bit finaliser (splitmix64), so sequential or adversarially
  * similar keys still spread over the table. Returns the hash. */
@@ -53,7 +75,7 @@ static sw_result idmap_alloc(sw_idmap *m, size_t cap)
 {
     if (!cap || cap > SIZE_MAX / sizeof(sw_idmap_slot))
         return SW_E_NOMEM;
-    sw_idmap_slot *slots = malloc(cap * sizeof *slots);
+    sw_idmap_slot *slots = table_alloc(cap * sizeof *slots);
     if (!slots)
         return SW_E_NOMEM;
     for (size_t i = 0; i < cap; i++)
@@ -120,6 +142,12 @@ sw_result sw_idmap_put(sw_idmap *m, const uint8_t key[16], uint32_t val,
     return SW_OK;
 }
 
+void sw_idmap_prefetch(const sw_idmap *m, const uint8_t key[16])
+{
+    if (m->cap)
+        __builtin_prefetch(&m->slots[(size_t)id_hash(key) & (m->cap - 1)]);
+}
+
 uint32_t sw_idmap_get(const sw_idmap *m, const uint8_t key[16])
 {
     if (!m->cap)
@@ -139,7 +167,7 @@ static sw_result u64map_alloc(sw_u64map *m, size_t cap)
 {
     if (!cap || cap > SIZE_MAX / sizeof(sw_u64map_slot))
         return SW_E_NOMEM;
-    sw_u64map_slot *slots = malloc(cap * sizeof *slots);
+    sw_u64map_slot *slots = table_alloc(cap * sizeof *slots);
     if (!slots)
         return SW_E_NOMEM;
     for (size_t i = 0; i < cap; i++)

@@ -116,6 +116,8 @@ ROWS = {
     "olist_order_payments_dataset.csv": [
         f"{O1},1,credit_card,1,140.00", f"{O1},2,voucher,1,3.50",
         f"{O2},1,boleto,1,23.90", f"{O3},1,credit_card,1,55.00",
+        f"{O3},2,debit_card,1,5.00",  # a type seen only on a canceled order
+        f"{O4},2,not_defined,1,1",  # and one only on an orphan order
         f"{O5},1,credit_card,3,8.00", f"{O6},1,credit_card,1,34",
         f"{O6},2,credit_card,1,0.5", f"{O4},1,boleto,1,2",
         f"{OX},1,voucher,1,1",
@@ -171,7 +173,7 @@ EXPECTED = {
 ORPHANS = {"orders_without_customer": 1, "items_without_order": 1,
            "items_of_orphan_orders": 1, "items_without_product": 1,
            "items_without_seller": 1, "payments_without_order": 1,
-           "payments_of_orphan_orders": 1, "reviews_without_order": 1,
+           "payments_of_orphan_orders": 2, "reviews_without_order": 1,
            "reviews_of_orphan_orders": 1}
 
 t = Tap()

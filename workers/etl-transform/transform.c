@@ -45,6 +45,17 @@ typedef struct tf_sum { /* payment_mix per type, category_reviews */
     int64_t rows, orders, value;
 } tf_sum;
 
+/* An item, payment or review parsed and waiting for its lookups. */
+typedef struct tf_pending {
+    uint8_t order[16], product[16], seller[16];
+    int64_t a, b; /* price and freight, or the payment's value */
+    uint32_t t;   /* payment type index, or review score */
+    uint8_t kind; /* SW_OLIST_ITEMS, _PAYMENTS, _REVIEWS */
+} tf_pending;
+
+/* Rows in flight between parse (prefetch) and apply (lookups). */
+#define TF_RING 16
+
 /* A growable array of fixed-size elements. */
 typedef struct tf_vec {
     void *p;
@@ -70,6 +81,8 @@ struct tf_state {
     tf_vec pm;            /* tf_sum per payment type */
     tf_orphans orphans;
     bool overflow;        /* a sum left int64 */
+    tf_pending ring[TF_RING];
+    size_t head, npending;
 };
 
 /* vec_push: room for one more element; returns a pointer to it (zeroed) or
@@ -299,29 +312,23 @@ static sw_result feed_order(tf_state *s, const sw_cursor *f, char *why,
     return SW_OK;
 }
 
-/* order_of: the usable order a row refers to (id in field f of file),
- * counting orphans in *without / *of_orphan. Returns SW_OK with *o set, or
- * NULL when the row is an orphan; SW_E_INVALID for a malformed id. */
-static sw_result order_of(tf_state *s, sw_cursor idf, tf_order **o,
-                          uint32_t *oi, uint64_t *without,
-                          uint64_t *of_orphan)
+/* order_of: the usable order with the given id, counting orphans in
+ * *without / *of_orphan. Returns the order (its index in *oi), or NULL
+ * when the row is an orphan. */
+static tf_order *order_of(tf_state *s, const uint8_t id[16], uint32_t *oi,
+                          uint64_t *without, uint64_t *of_orphan)
 {
-    uint8_t id[16];
-    *o = NULL;
-    if (sw_olist_parse_id(idf, id))
-        return SW_E_INVALID;
     *oi = sw_idmap_get(&s->order_ix, id);
     if (*oi == NONE) {
         (*without)++;
-        return SW_OK;
+        return NULL;
     }
     tf_order *e = (tf_order *)s->orders.p + *oi;
     if (e->state == NONE) {
         (*of_orphan)++;
-        return SW_OK;
+        return NULL;
     }
-    *o = e;
-    return SW_OK;
+    return e;
 }
 
 /* day_key: a day as an unsigned key that sorts as the days do. */
@@ -355,38 +362,27 @@ static bool pair_new(sw_u64map *set, uint32_t a, uint32_t b, sw_result *rc)
     return !*rc && !found;
 }
 
-/* feed_item: an order item into daily_state, daily_category,
- * seller_ranking and the (order, category) pairs of category_reviews. */
-static sw_result feed_item(tf_state *s, const sw_cursor *f, char *why,
-                           size_t cap)
+/* apply_item: a parsed order item into daily_state, daily_category,
+ * seller_ranking and the (order, category) pairs of category_reviews.
+ * Returns SW_OK or SW_E_NOMEM. */
+static sw_result apply_item(tf_state *s, const tf_pending *p)
 {
-    tf_order *o;
     uint32_t oi;
-    if (order_of(s, f[0], &o, &oi, &s->orphans.items_without_order,
-                 &s->orphans.items_of_orphan_orders))
-        return bad(why, cap, SW_OLIST_ITEMS, 0, "not a 32-hex id");
-    uint8_t pid[16], sid[16];
-    if (sw_olist_parse_id(f[2], pid))
-        return bad(why, cap, SW_OLIST_ITEMS, 2, "not a 32-hex id");
-    if (sw_olist_parse_id(f[3], sid))
-        return bad(why, cap, SW_OLIST_ITEMS, 3, "not a 32-hex id");
-    int64_t price, freight;
-    if (sw_olist_parse_money(f[5], &price))
-        return bad(why, cap, SW_OLIST_ITEMS, 5, "not money");
-    if (sw_olist_parse_money(f[6], &freight))
-        return bad(why, cap, SW_OLIST_ITEMS, 6, "not money");
+    tf_order *o = order_of(s, p->order, &oi, &s->orphans.items_without_order,
+                           &s->orphans.items_of_orphan_orders);
     if (!o)
         return SW_OK;
-    uint32_t cat = sw_idmap_get(&s->products, pid);
+    uint32_t cat = sw_idmap_get(&s->products, p->product);
     if (cat == NONE) {
         s->orphans.items_without_product++;
         return SW_OK;
     }
-    uint32_t si = sw_idmap_get(&s->seller_ix, sid);
+    uint32_t si = sw_idmap_get(&s->seller_ix, p->seller);
     if (si == NONE) {
         s->orphans.items_without_seller++;
         return SW_OK;
     }
+    int64_t price = p->a, freight = p->b;
     sw_result rc = SW_OK;
     bool new_cat = pair_new(&s->order_cat, oi, cat, &rc);
     if (rc || !o->valid)
@@ -412,51 +408,130 @@ static sw_result feed_item(tf_state *s, const sw_cursor *f, char *why,
     return rc;
 }
 
-/* feed_payment: a payment of a valid order into payment_mix. */
-static sw_result feed_payment(tf_state *s, const sw_cursor *f, char *why,
-                              size_t cap)
+/* apply_payment: a parsed payment of a valid order into payment_mix.
+ * Returns SW_OK or SW_E_NOMEM. */
+static sw_result apply_payment(tf_state *s, const tf_pending *p)
 {
-    tf_order *o;
     uint32_t oi;
-    if (order_of(s, f[0], &o, &oi, &s->orphans.payments_without_order,
-                 &s->orphans.payments_of_orphan_orders))
-        return bad(why, cap, SW_OLIST_PAYMENTS, 0, "not a 32-hex id");
-    int64_t value;
-    if (sw_olist_parse_money(f[4], &value))
-        return bad(why, cap, SW_OLIST_PAYMENTS, 4, "not money");
+    tf_order *o = order_of(s, p->order, &oi,
+                           &s->orphans.payments_without_order,
+                           &s->orphans.payments_of_orphan_orders);
     if (!o || !o->valid)
         return SW_OK;
-    uint32_t t;
-    bool added = false;
-    sw_result rc = sw_strmap_intern(&s->types, f[2], &t, &added);
-    if (!rc && added && !vec_push(&s->pm))
-        rc = SW_E_NOMEM;
-    if (rc)
-        return rc;
-    tf_sum *pm = (tf_sum *)s->pm.p + t;
+    tf_sum *pm = (tf_sum *)s->pm.p + p->t;
     pm->rows++;
-    add(s, &pm->value, value);
-    pm->orders += pair_new(&s->order_type, oi, t, &rc);
+    add(s, &pm->value, p->a);
+    sw_result rc = SW_OK;
+    pm->orders += pair_new(&s->order_type, oi, p->t, &rc);
     return rc;
 }
 
-/* feed_review: a review's score onto its order (spread over the order's
- * categories at the end). */
-static sw_result feed_review(tf_state *s, const sw_cursor *f, char *why,
-                             size_t cap)
+/* apply_review: a parsed review's score onto its order (spread over the
+ * order's categories at the end). Returns SW_OK. */
+static sw_result apply_review(tf_state *s, const tf_pending *p)
 {
-    tf_order *o;
     uint32_t oi;
-    if (order_of(s, f[1], &o, &oi, &s->orphans.reviews_without_order,
-                 &s->orphans.reviews_of_orphan_orders))
+    tf_order *o = order_of(s, p->order, &oi,
+                           &s->orphans.reviews_without_order,
+                           &s->orphans.reviews_of_orphan_orders);
+    if (o) {
+        o->rv_n++;
+        o->rv_sum += p->t;
+    }
+    return SW_OK;
+}
+
+/* apply: one pending row. Returns SW_OK or SW_E_NOMEM. */
+static sw_result apply(tf_state *s, const tf_pending *p)
+{
+    switch (p->kind) {
+    case SW_OLIST_ITEMS: return apply_item(s, p);
+    case SW_OLIST_PAYMENTS: return apply_payment(s, p);
+    default: return apply_review(s, p);
+    }
+}
+
+/* drain: applies every pending row, oldest first. Returns SW_OK or
+ * SW_E_NOMEM. */
+static sw_result drain(tf_state *s)
+{
+    sw_result rc = SW_OK;
+    while (s->npending && !rc) {
+        rc = apply(s, &s->ring[s->head]);
+        s->head = (s->head + 1) % TF_RING;
+        s->npending--;
+    }
+    return rc;
+}
+
+/* enqueue: queues a parsed row after prefetching the map slots it will
+ * probe; when the ring is full the oldest row (whose slots have arrived by
+ * now) is applied first. Lookups in tables of millions are memory-bound:
+ * this keeps TF_RING of them in flight. Returns SW_OK or SW_E_NOMEM. */
+static sw_result enqueue(tf_state *s, const tf_pending *p)
+{
+    sw_idmap_prefetch(&s->order_ix, p->order);
+    if (p->kind == SW_OLIST_ITEMS) {
+        sw_idmap_prefetch(&s->products, p->product);
+        sw_idmap_prefetch(&s->seller_ix, p->seller);
+    }
+    sw_result rc = SW_OK;
+    if (s->npending == TF_RING) {
+        rc = apply(s, &s->ring[s->head]);
+        s->head = (s->head + 1) % TF_RING;
+        s->npending--;
+    }
+    s->ring[(s->head + s->npending) % TF_RING] = *p;
+    s->npending++;
+    return rc;
+}
+
+/* parse_item: an order item's ids and amounts, queued. */
+static sw_result parse_item(tf_state *s, const sw_cursor *f, char *why,
+                            size_t cap)
+{
+    tf_pending p = {.kind = SW_OLIST_ITEMS};
+    if (sw_olist_parse_id(f[0], p.order))
+        return bad(why, cap, SW_OLIST_ITEMS, 0, "not a 32-hex id");
+    if (sw_olist_parse_id(f[2], p.product))
+        return bad(why, cap, SW_OLIST_ITEMS, 2, "not a 32-hex id");
+    if (sw_olist_parse_id(f[3], p.seller))
+        return bad(why, cap, SW_OLIST_ITEMS, 3, "not a 32-hex id");
+    if (sw_olist_parse_money(f[5], &p.a))
+        return bad(why, cap, SW_OLIST_ITEMS, 5, "not money");
+    if (sw_olist_parse_money(f[6], &p.b))
+        return bad(why, cap, SW_OLIST_ITEMS, 6, "not money");
+    return enqueue(s, &p);
+}
+
+/* parse_payment: a payment's order, type (interned now: the field is
+ * only valid during the callback) and value, queued. */
+static sw_result parse_payment(tf_state *s, const sw_cursor *f, char *why,
+                               size_t cap)
+{
+    tf_pending p = {.kind = SW_OLIST_PAYMENTS};
+    if (sw_olist_parse_id(f[0], p.order))
+        return bad(why, cap, SW_OLIST_PAYMENTS, 0, "not a 32-hex id");
+    if (sw_olist_parse_money(f[4], &p.a))
+        return bad(why, cap, SW_OLIST_PAYMENTS, 4, "not money");
+    bool added = false;
+    sw_result rc = sw_strmap_intern(&s->types, f[2], &p.t, &added);
+    if (!rc && added && !vec_push(&s->pm))
+        rc = SW_E_NOMEM;
+    return rc ? rc : enqueue(s, &p);
+}
+
+/* parse_review: a review's order and score, queued. */
+static sw_result parse_review(tf_state *s, const sw_cursor *f, char *why,
+                              size_t cap)
+{
+    tf_pending p = {.kind = SW_OLIST_REVIEWS};
+    if (sw_olist_parse_id(f[1], p.order))
         return bad(why, cap, SW_OLIST_REVIEWS, 1, "not a 32-hex id");
     if (!sw_olist_field_valid(SW_OLIST_SCORE, f[2]))
         return bad(why, cap, SW_OLIST_REVIEWS, 2, "not a score 1 to 5");
-    if (o) {
-        o->rv_n++;
-        o->rv_sum += (uint32_t)(f[2].ptr[0] - '0');
-    }
-    return SW_OK;
+    p.t = (uint32_t)(f[2].ptr[0] - '0');
+    return enqueue(s, &p);
 }
 
 sw_result tf_feed(tf_state *s, sw_olist_file_id file, const sw_cursor *fields,
@@ -473,9 +548,9 @@ sw_result tf_feed(tf_state *s, sw_olist_file_id file, const sw_cursor *fields,
     case SW_OLIST_SELLERS: return feed_seller(s, fields, why, cap);
     case SW_OLIST_CUSTOMERS: return feed_customer(s, fields, why, cap);
     case SW_OLIST_ORDERS: return feed_order(s, fields, why, cap);
-    case SW_OLIST_ITEMS: return feed_item(s, fields, why, cap);
-    case SW_OLIST_PAYMENTS: return feed_payment(s, fields, why, cap);
-    case SW_OLIST_REVIEWS: return feed_review(s, fields, why, cap);
+    case SW_OLIST_ITEMS: return parse_item(s, fields, why, cap);
+    case SW_OLIST_PAYMENTS: return parse_payment(s, fields, why, cap);
+    case SW_OLIST_REVIEWS: return parse_review(s, fields, why, cap);
     default: return SW_OK; /* the geolocation: not used */
     }
 }
@@ -606,14 +681,17 @@ static sw_result payment_mix(tf_state *s, sw_buf *out, uint64_t *rows)
 {
     uint32_t *rank = NULL, *order = NULL;
     sw_result rc = ranks(&s->types, &rank, &order);
+    *rows = 0;
     for (size_t r = 0; r < s->types.n && !rc; r++) {
         const tf_sum *pm = (const tf_sum *)s->pm.p + order[r];
+        if (!pm->rows) /* seen only on orphan or invalid orders */
+            continue;
         rc = put_str(out, sw_strmap_str(&s->types, order[r]));
         int64_t v[3] = {pm->rows, pm->orders, pm->value};
         if (!rc)
             rc = put_ints(out, v, 3);
+        (*rows)++;
     }
-    *rows = s->types.n;
     free(rank);
     free(order);
     return rc;
@@ -734,9 +812,11 @@ static const char *const headers[TF_NAGG] = {
 
 sw_result tf_finish(tf_state *s, sw_buf out[TF_NAGG], uint64_t rows[TF_NAGG])
 {
+    sw_result rc = drain(s);
+    if (rc)
+        return rc;
     if (s->overflow)
         return SW_E_OVERFLOW;
-    sw_result rc = SW_OK;
     for (int i = 0; i < TF_NAGG && !rc; i++) {
         sw_buf_reset(&out[i]);
         rows[i] = 0;

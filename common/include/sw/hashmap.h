@@ -47,6 +47,10 @@ sw_result sw_idmap_put(sw_idmap *m, const uint8_t key[16], uint32_t val,
 /* sw_idmap_get: the value of key, or SW_MAP_EMPTY when absent. */
 uint32_t sw_idmap_get(const sw_idmap *m, const uint8_t key[16]);
 
+/* sw_idmap_prefetch: starts loading the slot where key's probe begins into
+ * the cache, so a lookup a few rows later does not wait for memory. */
+void sw_idmap_prefetch(const sw_idmap *m, const uint8_t key[16]);
+
 /* sw_idmap_free: frees the map; it is empty and reusable (after init). */
 void sw_idmap_free(sw_idmap *m);
 
