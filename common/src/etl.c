@@ -11,6 +11,7 @@
 #include "sw/s3.h"
 #include "sw/worker.h"
 
+/* sw_etl_env_open: see sw/etl.h. */
 int sw_etl_env_open(sw_etl_env *e, const char *const *extra, size_t n)
 {
     memset(e, 0, sizeof *e);
@@ -47,6 +48,7 @@ int sw_etl_env_open(sw_etl_env *e, const char *const *extra, size_t n)
     return sw_worker_client(&sw_s3_service, e->creds, &e->s3);
 }
 
+/* sw_etl_env_close: see sw/etl.h. */
 void sw_etl_env_close(sw_etl_env *e)
 {
     sw_aws_client_free(e->s3);
@@ -56,6 +58,7 @@ void sw_etl_env_close(sw_etl_env *e)
     memset(e, 0, sizeof *e);
 }
 
+/* sw_etl_path: see sw/etl.h. */
 sw_result sw_etl_path(const sw_etl_env *e, const char *sub,
                       char out[SW_OBJ_URI_MAX])
 {
@@ -69,6 +72,7 @@ static sw_result feed_sink(void *ctx, sw_cursor chunk)
     return sw_csv_feed(ctx, chunk);
 }
 
+/* sw_etl_read_csv: see sw/etl.h. */
 sw_result sw_etl_read_csv(sw_aws_client *s3, const char *loc,
                           const sw_csv_options *opt, sw_csv_record_fn fn,
                           void *ctx, sw_etl_csv_stats *st, sw_aws_error *err)
@@ -92,6 +96,7 @@ sw_result sw_etl_read_csv(sw_aws_client *s3, const char *loc,
     return rc;
 }
 
+/* sw_etl_put: see sw/etl.h. */
 sw_result sw_etl_put(sw_aws_client *s3, const char *loc, sw_cursor data,
                      const char *content_type, sw_aws_error *err)
 {
@@ -108,6 +113,7 @@ sw_result sw_etl_put(sw_aws_client *s3, const char *loc, sw_cursor data,
     return sw_obj_writer_commit(w, err);
 }
 
+/* sw_etl_put_json: see sw/etl.h. */
 sw_result sw_etl_put_json(sw_aws_client *s3, const char *loc,
                           const cJSON *doc, sw_aws_error *err)
 {
@@ -126,6 +132,7 @@ sw_result sw_etl_put_json(sw_aws_client *s3, const char *loc,
     return rc;
 }
 
+/* sw_etl_failure: see sw/etl.h. */
 int sw_etl_failure(const char *what, sw_result rc, const sw_aws_error *err)
 {
     if (err && rc == SW_E_AWS)

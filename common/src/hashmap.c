@@ -86,6 +86,7 @@ static sw_result idmap_alloc(sw_idmap *m, size_t cap)
     return SW_OK;
 }
 
+/* sw_idmap_init: see sw/hashmap.h. */
 sw_result sw_idmap_init(sw_idmap *m, size_t expect)
 {
     memset(m, 0, sizeof *m);
@@ -121,6 +122,7 @@ static sw_result idmap_grow(sw_idmap *m)
     return SW_OK;
 }
 
+/* sw_idmap_put: see sw/hashmap.h. */
 sw_result sw_idmap_put(sw_idmap *m, const uint8_t key[16], uint32_t val,
                        bool *found, uint32_t *cur)
 {
@@ -142,12 +144,14 @@ sw_result sw_idmap_put(sw_idmap *m, const uint8_t key[16], uint32_t val,
     return SW_OK;
 }
 
+/* sw_idmap_prefetch: see sw/hashmap.h. */
 void sw_idmap_prefetch(const sw_idmap *m, const uint8_t key[16])
 {
     if (m->cap)
         __builtin_prefetch(&m->slots[(size_t)id_hash(key) & (m->cap - 1)]);
 }
 
+/* sw_idmap_get: see sw/hashmap.h. */
 uint32_t sw_idmap_get(const sw_idmap *m, const uint8_t key[16])
 {
     if (!m->cap)
@@ -155,6 +159,7 @@ uint32_t sw_idmap_get(const sw_idmap *m, const uint8_t key[16])
     return m->slots[idmap_slot(m, key)].val;
 }
 
+/* sw_idmap_free: see sw/hashmap.h. */
 void sw_idmap_free(sw_idmap *m)
 {
     free(m->slots);
@@ -178,6 +183,7 @@ static sw_result u64map_alloc(sw_u64map *m, size_t cap)
     return SW_OK;
 }
 
+/* sw_u64map_init: see sw/hashmap.h. */
 sw_result sw_u64map_init(sw_u64map *m, size_t expect)
 {
     memset(m, 0, sizeof *m);
@@ -211,6 +217,7 @@ static sw_result u64map_grow(sw_u64map *m)
     return SW_OK;
 }
 
+/* sw_u64map_put: see sw/hashmap.h. */
 sw_result sw_u64map_put(sw_u64map *m, uint64_t key, uint32_t val,
                         bool *found, uint32_t *cur)
 {
@@ -232,6 +239,7 @@ sw_result sw_u64map_put(sw_u64map *m, uint64_t key, uint32_t val,
     return SW_OK;
 }
 
+/* sw_u64map_get: see sw/hashmap.h. */
 uint32_t sw_u64map_get(const sw_u64map *m, uint64_t key)
 {
     if (!m->cap)
@@ -239,6 +247,7 @@ uint32_t sw_u64map_get(const sw_u64map *m, uint64_t key)
     return m->slots[u64map_slot(m, key)].val;
 }
 
+/* sw_u64map_free: see sw/hashmap.h. */
 void sw_u64map_free(sw_u64map *m)
 {
     free(m->slots);
@@ -256,6 +265,7 @@ static uint64_t str_hash(sw_cursor s)
     return mix64(h);
 }
 
+/* sw_strmap_str: see sw/hashmap.h. */
 sw_cursor sw_strmap_str(const sw_strmap *m, uint32_t idx)
 {
     if (!m->bytes.ptr) /* only empty strings so far */
@@ -293,6 +303,7 @@ static sw_result strmap_grow(sw_strmap *m)
     return SW_OK;
 }
 
+/* sw_strmap_find: see sw/hashmap.h. */
 uint32_t sw_strmap_find(const sw_strmap *m, sw_cursor s)
 {
     if (!m->cap)
@@ -300,6 +311,7 @@ uint32_t sw_strmap_find(const sw_strmap *m, sw_cursor s)
     return m->slots[strmap_slot(m, s, str_hash(s))];
 }
 
+/* sw_strmap_intern: see sw/hashmap.h. */
 sw_result sw_strmap_intern(sw_strmap *m, sw_cursor s, uint32_t *idx,
                            bool *added)
 {
@@ -335,6 +347,7 @@ sw_result sw_strmap_intern(sw_strmap *m, sw_cursor s, uint32_t *idx,
     return SW_OK;
 }
 
+/* sw_strmap_free: see sw/hashmap.h. */
 void sw_strmap_free(sw_strmap *m)
 {
     sw_buf_free(&m->bytes);

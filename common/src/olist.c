@@ -99,6 +99,7 @@ static const char *const statuses[] = {
     "created", "approved", "invoiced", "processing", "shipped", "delivered",
     "canceled", "unavailable"};
 
+/* sw_olist_column_index: see sw/olist.h. */
 int sw_olist_column_index(const sw_olist_file *f, const char *name)
 {
     for (size_t i = 0; i < f->ncols; i++)
@@ -131,6 +132,7 @@ static const uint8_t hex_table[256] = {
     ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
     ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
 
+/* sw_olist_parse_id: see sw/olist.h. */
 sw_result sw_olist_parse_id(sw_cursor f, uint8_t out[16])
 {
     if (f.len != 32)
@@ -146,6 +148,7 @@ sw_result sw_olist_parse_id(sw_cursor f, uint8_t out[16])
     return bad ? SW_E_INVALID : SW_OK;
 }
 
+/* sw_olist_id_hex: see sw/olist.h. */
 void sw_olist_id_hex(const uint8_t id[16], char out[33])
 {
     static const char digits[] = "0123456789abcdef";
@@ -156,6 +159,7 @@ void sw_olist_id_hex(const uint8_t id[16], char out[33])
     out[32] = '\0';
 }
 
+/* sw_olist_parse_money: see sw/olist.h. */
 sw_result sw_olist_parse_money(sw_cursor f, int64_t *cents)
 {
     size_t i = 0, sig = 0;
@@ -184,6 +188,7 @@ sw_result sw_olist_parse_money(sw_cursor f, int64_t *cents)
     return SW_OK;
 }
 
+/* sw_olist_parse_uint: see sw/olist.h. */
 sw_result sw_olist_parse_uint(sw_cursor f, uint32_t *out)
 {
     if (!all_digits(f.ptr, f.len))
@@ -259,6 +264,7 @@ void sw_olist_civil_from_days(int32_t days, char out[11])
     *p = '\0';
 }
 
+/* sw_olist_parse_date: see sw/olist.h. */
 sw_result sw_olist_parse_date(sw_cursor f, int32_t *days)
 {
     if (f.len != 10 || f.ptr[4] != '-' || f.ptr[7] != '-')
@@ -271,6 +277,7 @@ sw_result sw_olist_parse_date(sw_cursor f, int32_t *days)
     return SW_OK;
 }
 
+/* sw_olist_parse_ts: see sw/olist.h. */
 sw_result sw_olist_parse_ts(sw_cursor f, int32_t *days, int32_t *secs)
 {
     if (f.len != 19 || f.ptr[10] != ' ' || f.ptr[13] != ':' ||
@@ -317,6 +324,7 @@ static bool text_valid(sw_cursor f)
     return !(high & 0x8080808080808080ULL) || sw_utf8_valid(f);
 }
 
+/* sw_olist_field_valid: see sw/olist.h. */
 bool sw_olist_field_valid(sw_olist_type t, sw_cursor f)
 {
     uint8_t id[16];
@@ -384,6 +392,7 @@ static const char *type_text(sw_olist_type t)
     return "invalid";
 }
 
+/* sw_olist_check_header: see sw/olist.h. */
 sw_result sw_olist_check_header(const sw_olist_file *f,
                                 const sw_cursor *fields, size_t n,
                                 char *why, size_t cap)
@@ -408,6 +417,7 @@ sw_result sw_olist_check_header(const sw_olist_file *f,
     return SW_OK;
 }
 
+/* sw_olist_check_record: see sw/olist.h. */
 sw_result sw_olist_check_record(const sw_olist_file *f,
                                 const sw_cursor *fields, size_t n,
                                 char *why, size_t cap)
@@ -429,6 +439,7 @@ sw_result sw_olist_check_record(const sw_olist_file *f,
     return SW_OK;
 }
 
+/* sw_olist_append_i64: see sw/olist.h. */
 sw_result sw_olist_append_i64(sw_buf *out, int64_t v)
 {
     char tmp[24];

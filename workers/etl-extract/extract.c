@@ -252,6 +252,7 @@ static int outcome(ex_ctx *c, sw_result rc, const char *in,
     return sw_etl_failure(what, rc, rerr);
 }
 
+/* ex_file_run: see extract.h. */
 int ex_file_run(sw_aws_client *s3, const sw_olist_file *f, const char *in,
                 const char *stage, const char *rejects, ex_stats *st)
 {

@@ -109,6 +109,7 @@ static void add(tf_state *s, int64_t *acc, int64_t v)
         s->overflow = true;
 }
 
+/* tf_new: see transform.h. */
 sw_result tf_new(tf_state **out)
 {
     tf_state *s = calloc(1, sizeof *s);
@@ -135,6 +136,7 @@ sw_result tf_new(tf_state **out)
     return SW_OK;
 }
 
+/* tf_free: see transform.h. */
 void tf_free(tf_state *s)
 {
     if (!s)
@@ -159,6 +161,7 @@ void tf_free(tf_state *s)
     free(s);
 }
 
+/* tf_orphan_counts: see transform.h. */
 void tf_orphan_counts(const tf_state *s, tf_orphans *o)
 {
     *o = s->orphans;
@@ -534,6 +537,7 @@ static sw_result parse_review(tf_state *s, const sw_cursor *f, char *why,
     return enqueue(s, &p);
 }
 
+/* tf_feed: see transform.h. */
 sw_result tf_feed(tf_state *s, sw_olist_file_id file, const sw_cursor *fields,
                   size_t n, char *why, size_t cap)
 {
@@ -810,6 +814,7 @@ static const char *const headers[TF_NAGG] = {
     "rank,seller_id,seller_state,orders,items,revenue_cents\n",
     "category,reviews,score_sum,avg_score_milli\n"};
 
+/* tf_finish: see transform.h. */
 sw_result tf_finish(tf_state *s, sw_buf out[TF_NAGG], uint64_t rows[TF_NAGG])
 {
     sw_result rc = drain(s);
