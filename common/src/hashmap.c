@@ -93,12 +93,23 @@ sw_result sw_idmap_init(sw_idmap *m, size_t expect)
     return idmap_alloc(m, cap_for(expect));
 }
 
+/* id_eq: true when two 16-byte ids are equal (two word compares: musl's
+ * memcmp goes byte by byte, and this is the innermost loop). */
+static bool id_eq(const uint8_t a[16], const uint8_t b[16])
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&b1, b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 /* idmap_slot: the slot holding key, or the free slot where it belongs. */
 static size_t idmap_slot(const sw_idmap *m, const uint8_t key[16])
 {
     size_t mask = m->cap - 1, i = (size_t)id_hash(key) & mask;
-    while (m->slots[i].val != SW_MAP_EMPTY &&
-           memcmp(m->slots[i].key, key, 16))
+    while (m->slots[i].val != SW_MAP_EMPTY && !id_eq(m->slots[i].key, key))
         i = (i + 1) & mask;
     return i;
 }
