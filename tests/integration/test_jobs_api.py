@@ -247,6 +247,19 @@ def test_api(api):
     st, e, _ = api.call("PUT", f"/callback/{jid}", {"attempt": -1}, token=tok)
     T.ok(st == 400 and "attempt" in e["error"], "a negative attempt -> 400")
 
+    # --- health check ----------------------------------------------------
+    st, e, h = api.call("GET", "/healthz", token=None)
+    T.eq((st, e, h.get("Content-Type")),
+         (200, {"status": "ok"}, "application/json"),
+         "GET /healthz without a credential -> 200 {\"status\":\"ok\"}")
+    st, e, h = api.call("POST", "/healthz", {}, token=None)
+    T.eq((st, h.get("Allow")), (405, "GET"), "POST /healthz -> 405 Allow: GET")
+    for path in ("/list", f"/status/{jid}", "/healthz/x"):
+        st, _, _ = api.call("GET", path, token=None)
+        T.eq(st, 401 if path != "/healthz/x" else 404,
+             f"GET {path} without a credential -> "
+             f"{401 if path != '/healthz/x' else 404}")
+
     # --- routing -------------------------------------------------------------
     st, e, h = api.call("DELETE", f"/status/{jid}")
     T.eq((st, h.get("Allow")), (405, "GET"), "DELETE /status -> 405 Allow: GET")
@@ -466,6 +479,145 @@ def test_failed_launch(moto, key):
     T.eq(d.stop(), 0, "SIGTERM -> exit 0 (stale-launch process)")
 
 
+def test_healthz_no_aws(key):
+    """/healthz makes no AWS call: with every AWS endpoint on a closed
+    port it still answers 200 while a route that reads the table cannot."""
+    port = free_port()
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=key[0],
+               AWS_SECRET_ACCESS_KEY=key[1], AWS_REGION="us-east-1",
+               AWS_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}",
+               AWS_EC2_METADATA_DISABLED="true", AWS_MAX_ATTEMPTS="1",
+               JOBS_TABLE="jobs", JOBS_API_KEYS=KEY, JOBS_LAUNCHER="0",
+               JOBS_BIND="127.0.0.1", JOBS_PORT=str(port))
+    log_path = os.path.join(LOGS, f"jobs-api-noaws-{port}.log")
+    with open(log_path, "w") as log:
+        p = start([BIN], env=env, stdout=log, stderr=log)
+        wait_port(port, proc=p)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        T.eq((r.status, json.loads(r.read())), (200, {"status": "ok"}),
+             "/healthz -> 200 with no AWS endpoint reachable")
+        c.request("GET", "/status/00000000-0000-4000-8000-000000000000",
+                  headers={"Authorization": f"Bearer {KEY}"})
+        r = c.getresponse()
+        r.read()
+        T.eq(r.status, 503, "... while /status (a GetItem) -> 503")
+        c.close()
+        p.send_signal(signal.SIGTERM)
+        T.eq(p.wait(15), 0, "no-AWS process: SIGTERM -> exit 0")
+
+
+def test_reaper(moto, key):
+    """Instances that die without any callback: the reaper (every second,
+    grace 2 s) puts their job back to SCHEDULED with attempt + 1, which is
+    relaunched on a new instance, then FAILED at the maximum; a job whose
+    instance still runs is left alone; a recorded instance EC2 does not
+    know is reaped too (and not terminated). Instances are terminated
+    behind the service's back with boto3, as a Spot reclaim or a person
+    would; the running callbacks are sent with the tokens read from the
+    user-data, as spot-agent would."""
+    create_jobs_table(moto, "jobs-reap")
+    r = Api(moto, key, "jobs-reap", "reap", JOBS_LAUNCH_INTERVAL=1,
+            JOBS_AMI_ID=AMI, JOBS_CALLBACK_URL="http://127.0.0.1:1",
+            JOBS_AGENT_IMAGE="scratchwork/spot-agent:test",
+            JOBS_MAX_ATTEMPTS=2, JOBS_BACKOFF_SECONDS=1,
+            JOBS_REAP_INTERVAL=1, JOBS_REAP_GRACE=2)
+    ec2 = moto.admin("ec2")
+    ddb = moto.admin("dynamodb")
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    dies, lives, unknown = (schedule(r, scheduled_for=now)[1]["id"]
+                            for _ in range(3))
+
+    def at(jid, attempt):
+        """The job once attempt `attempt` has its instance recorded."""
+        return wait_for(lambda: (lambda x: x if x.get("instance_id") and
+                                 x["attempt"] == attempt else None)(
+            r.call("GET", f"/status/{jid}")[1]), "launched", 20)
+
+    def running(jid, attempt):
+        j = at(jid, attempt)
+        if not j:
+            return None
+        tok, _ = token_of(ec2, j["instance_id"])
+        st, x, _ = r.call("PUT", f"/callback/{jid}",
+                          {"running": "", "attempt": attempt}, token=tok)
+        return j["instance_id"] if st == 200 and \
+            x["status"] == "RUNNING" else None
+
+    iid = {j: running(j, 0) for j in (dies, lives, unknown)}
+    T.ok(all(iid.values()), "three jobs launched and RUNNING (callbacks "
+         "with the user-data's tokens)", iid)
+    if not all(iid.values()):
+        r.stop()
+        return
+    # Behind the service's back: one instance terminated, one job pointed
+    # at an instance id EC2 never heard of.
+    ghost = "i-00000000deadbeef0"
+    ddb.update_item(TableName="jobs-reap", Key={"id": {"S": unknown}},
+                    UpdateExpression="SET instance_id = :i",
+                    ExpressionAttributeValues={":i": {"S": ghost}})
+    ec2.terminate_instances(InstanceIds=[iid[dies]])
+    t0 = time.time()
+    time.sleep(1.0)
+    j = r.call("GET", f"/status/{dies}")[1]
+    T.ok(j["status"] == "RUNNING" or time.time() - t0 >= 2,
+         "within the grace period the job stays RUNNING", j)
+
+    def moved(jid):
+        return wait_for(lambda: (lambda x: x if x["attempt"] == 1 else None)(
+            r.call("GET", f"/status/{jid}")[1]), "reaped", 20)
+    j = moved(dies)
+    T.ok(j and j["status"] in ("SCHEDULED", "LAUNCHING") and
+         j.get("instance_id") != iid[dies],
+         "instance terminated without a callback -> back to SCHEDULED, "
+         "attempt 1", j)
+    j2 = at(dies, 1)
+    T.ok(j2 and j2["instance_id"] != iid[dies] and
+         len(instances_of(ec2, dies)) == 2,
+         "... and relaunched on a new instance", j2)
+    j = moved(unknown)
+    T.ok(j and j["status"] in ("SCHEDULED", "LAUNCHING"),
+         "an instance unknown to EC2 -> back to SCHEDULED, attempt 1", j)
+    T.eq(state(ec2, iid[unknown]), "running",
+         "(the ghost's job's real instance was never asked to terminate: "
+         "only recorded instances are)")
+    time.sleep(3.5)  # several more reaper passes
+    j = r.call("GET", f"/status/{lives}")[1]
+    T.ok(j["status"] == "RUNNING" and j["attempt"] == 0 and
+         j["instance_id"] == iid[lives] and state(ec2, iid[lives]) == "running",
+         "a job whose instance still runs is left alone", j)
+
+    # The last attempt dies too -> FAILED with the reason.
+    iid1 = running(dies, 1)
+    T.ok(iid1, "attempt 1 RUNNING")
+    ec2.terminate_instances(InstanceIds=[iid1])
+    j = wait_for(lambda: (lambda x: x if x["status"] == "FAILED" else None)(
+        r.call("GET", f"/status/{dies}")[1]), "failed", 20)
+    T.ok(j and f"instance {iid1} terminated for" in
+         j.get("error_message", "") and "without a callback" in
+         j["error_message"] and "gave up after 2 attempts" in
+         j["error_message"], "max attempts -> FAILED, the reason kept", j)
+    T.eq(r.stop(), 0, "SIGTERM -> exit 0 (reaper process)")
+    lines = [json.loads(x) for x in r.logtext().splitlines()
+             if x.startswith("{")]
+    reaps = [x for x in lines if x.get("event") == "reap"]
+    T.ok(sorted((x["job_id"], x["attempt"], x["instance_state"])
+                for x in reaps) ==
+         sorted([(dies, 0, "terminated"), (dies, 1, "terminated"),
+                 (unknown, 0, "unknown to EC2")]) and
+         all(x["gone_s"] >= 2 for x in reaps),
+         "each reap logged once, with the state, after the grace",
+         [(x["job_id"][:8], x["attempt"], x["instance_state"], x["gone_s"])
+          for x in reaps])
+    T.ok(any(x.get("event") == "transition" and x.get("by") == "reaper"
+             for x in lines), "the reaper's transitions are logged")
+    T.ok(not any("TerminateInstances failed" in x.get("msg", "")
+                 for x in lines),
+         "an instance unknown to EC2 is not terminated (no failed "
+         "TerminateInstances)")
+
+
 def main():
     global AMI
     moto = Moto()
@@ -482,6 +634,8 @@ def main():
     b = Api(moto, key, "jobs", "b", **launch_env)
     T.run(lambda: test_launcher(moto, a, b), "launcher")
     T.run(lambda: test_failed_launch(moto, key), "failed launch")
+    T.run(lambda: test_reaper(moto, key), "reaper")
+    T.run(lambda: test_healthz_no_aws(key), "healthz without AWS")
     # Logs: one line per request and transition, never a key or a token.
     for p in (a, b):
         T.eq(p.stop(), 0, f"process {p.port}: SIGTERM -> exit 0")

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sw/ec2.h"
+#include "reaper.h"
 #include "sw/log.h"
 #include "userdata.h"
 #include "userdata_tmpl.h"
@@ -18,6 +19,8 @@ struct jobs_launcher {
     const jobs_app *app;
     const jobs_launch_config *cfg;
     jobs_pool *ec2;
+    jobs_reaper *reaper;
+    time_t next_reap;         /* when the reaper runs next */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -62,6 +65,19 @@ void jobs_terminate(void *ctx, const char *job_id, const char *instance_id)
         log_job(SW_LOG_ERROR, job_id, "TerminateInstances failed: the "
                 "instance may still run", "instance_id", instance_id,
                 "error", err.code[0] ? err.code : sw_result_str(rc));
+}
+
+/* jobs_describe_instances: one DescribeInstances with a pooled client. */
+sw_result jobs_describe_instances(void *ctx, const char *const *ids,
+                                  size_t n, jobs_instance_state *out,
+                                  sw_aws_error *err)
+{
+    jobs_pool *pool = ctx;
+    jobs_pool_entry *e = jobs_pool_get(pool);
+    sw_result rc = e ? jobs_instances_describe(e->client, ids, n, out, err)
+                     : sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
+    jobs_pool_put(pool, e);
+    return rc;
 }
 
 /* record_instance: stores the instance id on the job if it is still on
@@ -261,6 +277,10 @@ int jobs_launcher_tick(jobs_launcher *l)
     }
     jobs_job_list_free(&list);
     retry_stale(l, now);
+    if (l->reaper && now >= l->next_reap) {
+        jobs_reaper_pass(l->reaper, now);
+        l->next_reap = now + l->cfg->reap_interval_s;
+    }
     return launched;
 }
 
@@ -296,6 +316,11 @@ sw_result jobs_launcher_start(const jobs_app *app,
     l->app = app;
     l->cfg = cfg;
     l->ec2 = ec2;
+    if (jobs_reaper_new(app, cfg->reap_grace_s, jobs_describe_instances, ec2,
+                        &l->reaper)) {
+        free(l);
+        return SW_E_NOMEM;
+    }
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->wake, NULL);
     pthread_attr_t attr;
@@ -306,6 +331,7 @@ sw_result jobs_launcher_start(const jobs_app *app,
     if (err != 0) {
         pthread_cond_destroy(&l->wake);
         pthread_mutex_destroy(&l->lock);
+        jobs_reaper_free(l->reaper);
         free(l);
         return SW_E_NOMEM;
     }
@@ -325,5 +351,6 @@ void jobs_launcher_stop(jobs_launcher *l)
     pthread_join(l->thread, NULL);
     pthread_cond_destroy(&l->wake);
     pthread_mutex_destroy(&l->lock);
+    jobs_reaper_free(l->reaper);
     free(l);
 }

@@ -15,11 +15,16 @@
  *      (attempt + 1), or FAILED after JOBS_MAX_ATTEMPTS;
  *   5. a job LAUNCHING for longer than JOBS_LAUNCH_TIMEOUT (a launcher that
  *      died between claim and launch, an instance that never called back)
- *      is retried the same way, its instance terminated. */
+ *      is retried the same way, its instance terminated;
+ *   6. every JOBS_REAP_INTERVAL seconds, the reaper (reaper.h): jobs
+ *      RUNNING (or LAUNCHING with an instance) whose instance has been
+ *      gone for JOBS_REAP_GRACE seconds without a callback are retried
+ *      the same way. */
 #ifndef JOBS_LAUNCHER_H
 #define JOBS_LAUNCHER_H
 
 #include "app.h"
+#include "instances.h"
 #include "pool.h"
 #include "sw/error.h"
 
@@ -34,6 +39,8 @@ typedef struct jobs_launch_config {
     size_t security_group_count;
     const char *api_url;      /* JOBS_CALLBACK_URL: what agents call */
     const char *agent_image;  /* JOBS_AGENT_IMAGE: the spot-agent image */
+    long reap_interval_s;     /* JOBS_REAP_INTERVAL, default 60 */
+    long reap_grace_s;        /* JOBS_REAP_GRACE, default 120 */
 } jobs_launch_config;
 
 typedef struct jobs_launcher jobs_launcher;
@@ -53,7 +60,14 @@ sw_result jobs_launcher_start(const jobs_app *app,
  * for it and frees it. NULL is fine. */
 void jobs_launcher_stop(jobs_launcher *l);
 
-/* jobs_launcher_tick: one pass (claims, launches, stale claims); exposed
+/* jobs_describe_instances: a jobs_describe_fn for the reaper:
+ * jobs_instances_describe through the EC2 pool (ctx). */
+sw_result jobs_describe_instances(void *ctx, const char *const *ids,
+                                  size_t n, jobs_instance_state *out,
+                                  sw_aws_error *err);
+
+/* jobs_launcher_tick: one pass (claims, launches, stale claims, and the
+ * reaper when its interval has passed); exposed
  * so a test can drive it. Returns the number of instances launched. */
 int jobs_launcher_tick(jobs_launcher *l);
 

@@ -20,6 +20,9 @@
  *   JOBS_LAUNCHER              0: API only (no launcher thread), default 1
  *   JOBS_LAUNCH_INTERVAL       seconds between launcher passes, default 15
  *   JOBS_LAUNCH_TIMEOUT        seconds a job may stay LAUNCHING, def. 600
+ *   JOBS_REAP_INTERVAL         seconds between reaper passes, default 60
+ *   JOBS_REAP_GRACE            seconds an instance may be gone before its
+ *                              job is retried, default 120
  *   JOBS_AMI_ID, JOBS_INSTANCE_TYPE (default t3.micro),
  *   JOBS_INSTANCE_PROFILE, JOBS_SUBNET_ID, JOBS_SECURITY_GROUP_IDS
  *                              the instances (AMI required with launcher)
@@ -97,7 +100,9 @@ static bool launch_config(jobs_launch_config *c, char *sg_buf,
     memset(c, 0, sizeof *c);
     if (!env_long("JOBS_LAUNCH_INTERVAL", 15, 1, 3600, &c->interval_s) ||
         !env_long("JOBS_LAUNCH_TIMEOUT", 600, 5, 86400,
-                  &c->launch_timeout_s))
+                  &c->launch_timeout_s) ||
+        !env_long("JOBS_REAP_INTERVAL", 60, 1, 86400, &c->reap_interval_s) ||
+        !env_long("JOBS_REAP_GRACE", 120, 0, 86400, &c->reap_grace_s))
         return false;
     c->ami = sw_env("JOBS_AMI_ID");
     c->instance_type = sw_env("JOBS_INSTANCE_TYPE");

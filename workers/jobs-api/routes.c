@@ -452,6 +452,16 @@ void jobs_handle(const jobs_app *app, const jobs_request *req,
     resp->allow = NULL;
     if (!p) {
         reply_error(resp, 404, "no such endpoint");
+    } else if (strcmp(p, "/healthz") == 0) {
+        /* The load balancer's health check: no credential, no AWS call,
+         * so it says the process answers, not that DynamoDB does (a
+         * DynamoDB outage must not make every task "unhealthy" and be
+         * replaced in a loop). */
+        if (get) {
+            reply_json(resp, 200, cJSON_CreateRaw("{\"status\":\"ok\"}"));
+        } else {
+            method_not_allowed(resp, "GET");
+        }
     } else if (strcmp(p, "/schedule") == 0) {
         if (post)
             handle_schedule(app, req, resp);

@@ -3,6 +3,7 @@
  * status and a JSON body out. server.c feeds it from libmicrohttpd; the
  * unit tests and the fuzzer call it directly, without a network.
  *
+ *   GET  /healthz             none      200 {"status":"ok"} (no AWS call)
  *   POST /schedule            API key   201 the job (+ callback_token)
  *   GET  /list                API key   200 {"jobs": [...], "next": "..."}
  *   GET  /status/:id          API key   200 the job
