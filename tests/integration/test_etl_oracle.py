@@ -6,7 +6,8 @@ DataFrames), both real engines run here.
 1. The oracles on a small hand-worked fixture (tests/oracle/fixture: every
    kind of reject, duplicate and orphan, a BOM, CRLF, a multi-line quoted
    review, a leap day, a ranking tie) give exactly the aggregates worked
-   out by hand; so do etl-extract + etl-transform.
+   out by hand; so do etl-extract + etl-transform. A wrong header or a
+   missing file is exit 2 from all three.
 2. olist-gen writes SF 0.02 data; the sanitizer builds of etl-extract and
    etl-transform (local directories, the contract's environment) and both
    oracles compute the six aggregates; every file must be equal byte for
@@ -136,6 +137,32 @@ def test_fixture():
         check_all(want, agg, "fixture: ours vs hand-worked")
 
 
+def test_bad_input():
+    """A wrong header or a missing file: exit 2 from all three."""
+    src = os.path.join(FIXTURE, "input")
+    cases = []
+    hdr = os.path.join(tmp, "bad-header")
+    shutil.copytree(src, hdr)
+    path = os.path.join(hdr, "olist_sellers_dataset.csv")
+    with open(path, "rb") as f:
+        body = f.read()
+    with open(path, "wb") as f:
+        f.write(body.replace(b"seller_city", b"seller_town", 1))
+    cases.append(("sellers header column 3 renamed", hdr, "seller_town"))
+    gone = os.path.join(tmp, "missing-file")
+    shutil.copytree(src, gone)
+    os.unlink(os.path.join(gone, "olist_order_payments_dataset.csv"))
+    cases.append(("payments file missing", gone,
+                  "olist_order_payments_dataset.csv"))
+    for what, indir, needle in cases:
+        for tool, fn in (("duckdb", duckdb), ("pandas", pandas)):
+            rc, err = fn(indir, os.path.join(tmp, f"bad-{tool}"))
+            t.ok(rc == 2 and needle in err,
+                 f"{what}: {tool} oracle exits 2 naming it", f"{rc}: {err}")
+        rc, err, _ = ours(indir, os.path.join(tmp, "bad-work"))
+        t.eq(rc, 2, f"{what}: etl-extract exits 2")
+
+
 def generate(out):
     """olist-gen at SF 0.02 into out; a failure if the generator is not
     built."""
@@ -219,6 +246,7 @@ def test_generated():
 
 try:
     t.run(test_fixture)
+    t.run(test_bad_input)
     t.run(test_generated)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
