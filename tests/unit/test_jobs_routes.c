@@ -1,7 +1,8 @@
 /* test_jobs_routes.c - jobs_handle end to end over the memory store (the
  * DynamoDB store is exercised by tests/integration/test_jobs_api.py):
  * lifecycle, idempotent repeats, 409s, retries up to FAILED, which
- * instances get terminated, pagination, and the conditional update. */
+ * instances get terminated, pagination, the conditional update, and the
+ * unauthenticated health check. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,6 +192,15 @@ int main(void)
     }
     CHECK(seen == 7 && pages == 3, "7 SCHEDULED jobs in pages of 3: 3 pages");
 
+    st = call(&app, "GET", "/healthz", NULL, "", &j);
+    CHECK(st == 200 && strcmp(str(j, "status"), "ok") == 0 &&
+              cJSON_GetArraySize(j) == 1,
+          "GET /healthz without a credential -> 200 {\"status\":\"ok\"}");
+    cJSON_Delete(j);
+    CHECK_EQ_INT(call(&app, "PUT", "/healthz", NULL, "", NULL), 405,
+                 "PUT /healthz -> 405");
+    CHECK_EQ_INT(call(&app, "GET", "/list", NULL, "", NULL), 401,
+                 "GET /list without a credential stays 401");
     CHECK_EQ_INT(call(&app, "GET", "/status/x", KEY, "", NULL), 404,
                  "a malformed id -> 404");
     CHECK_EQ_INT(call(&app, "GET", "/status/a/b", KEY, "", NULL), 404,
