@@ -743,9 +743,7 @@ sw_result sw_aws_send_ex(sw_aws_client *c, const sw_aws_request *req,
                          sw_aws_error *err)
 {
     sw_aws_error scratch;
-    if (!err)
-        err = &scratch;
-    memset(err, 0, sizeof *err);
+    err = sw_aws_error_begin(err, &scratch);
     if (opts && opts->etag)
         sw_buf_reset(opts->etag);
     attempt a;
@@ -919,6 +917,15 @@ int sw_aws_exit_code(sw_result rc, const sw_aws_error *err)
         strncmp(err->code, "ExpiredToken", 12) == 0)
         return SW_EXIT_TRANSIENT;
     return SW_EXIT_BAD_INPUT;
+}
+
+/* sw_aws_error_begin: err, or scratch when err is NULL, cleared. */
+sw_aws_error *sw_aws_error_begin(sw_aws_error *err, sw_aws_error *scratch)
+{
+    if (!err)
+        err = scratch;
+    memset(err, 0, sizeof *err);
+    return err;
 }
 
 /* sw_aws_local_error: a local failure in err's shape (see header). */

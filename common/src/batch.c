@@ -241,9 +241,7 @@ sw_result sw_batch_submit_job(sw_aws_client *c, const sw_batch_submit *req,
                               sw_aws_error *err)
 {
     sw_aws_error scratch;
-    if (!err)
-        err = &scratch;
-    memset(err, 0, sizeof(*err));
+    err = sw_aws_error_begin(err, &scratch);
     if (!req || !job_id || job_id_len == 0)
         return sw_aws_local_error(err, SW_E_INVALID,
                                   "no request or no room for the job id");
@@ -334,9 +332,7 @@ sw_result sw_batch_describe_jobs(sw_aws_client *c, const char *const *job_ids,
                                  sw_aws_error *err)
 {
     sw_aws_error scratch;
-    if (!err)
-        err = &scratch;
-    memset(err, 0, sizeof(*err));
+    err = sw_aws_error_begin(err, &scratch);
     if (!jobs_out)
         return sw_aws_local_error(err, SW_E_INVALID, "no place for the answer");
     *jobs_out = NULL;
@@ -369,9 +365,7 @@ sw_result sw_batch_terminate_job(sw_aws_client *c, const char *job_id,
                                  const char *reason, sw_aws_error *err)
 {
     sw_aws_error scratch;
-    if (!err)
-        err = &scratch;
-    memset(err, 0, sizeof(*err));
+    err = sw_aws_error_begin(err, &scratch);
     if (!check_id(job_id))
         return sw_aws_local_error(err, SW_E_INVALID,
                                   "the job id is empty, too long or not "

@@ -562,9 +562,7 @@ static sw_result conditional_write(sw_aws_client *c, const char *op,
     sw_aws_error local;
     cJSON *req;
     sw_result rc;
-    if (!err)
-        err = &local;
-    memset(err, 0, sizeof(*err));
+    err = sw_aws_error_begin(err, &local);
     if ((rc = new_request(table, name, obj, expr, EX_COND, &req, err)))
         return rc;
     rc = ddb_call(c, op, req, NULL, err);
@@ -591,9 +589,7 @@ sw_result sw_ddb_get_item(sw_aws_client *c, const char *table,
     sw_aws_error local;
     cJSON *req, *resp = NULL, *item;
     sw_result rc;
-    if (!err)
-        err = &local;
-    memset(err, 0, sizeof(*err));
+    err = sw_aws_error_begin(err, &local);
     if (!item_out)
         return sw_aws_local_error(err, SW_E_INVALID, "no item_out");
     *item_out = NULL;
@@ -627,9 +623,7 @@ sw_result sw_ddb_update_item(sw_aws_client *c, const char *table,
     sw_aws_error local;
     cJSON *req, *resp = NULL;
     sw_result rc;
-    if (!err)
-        err = &local;
-    memset(err, 0, sizeof(*err));
+    err = sw_aws_error_begin(err, &local);
     if (attrs_out)
         *attrs_out = NULL;
     if (!expr || !expr->update)
@@ -677,9 +671,7 @@ sw_result sw_ddb_query(sw_aws_client *c, const char *table,
     sw_aws_error local;
     cJSON *req = NULL, *resp = NULL, *all = NULL, *start = NULL;
     sw_result rc;
-    if (!err)
-        err = &local;
-    memset(err, 0, sizeof(*err));
+    err = sw_aws_error_begin(err, &local);
     if (!items_out)
         return sw_aws_local_error(err, SW_E_INVALID, "no items_out");
     *items_out = NULL;
@@ -896,9 +888,7 @@ sw_result sw_ddb_batch_write(sw_aws_client *c, const char *table,
     size_t chunk[DDB_BATCH_MAX];
     unsigned char back[DDB_BATCH_MAX];
     long long deadline;
-    if (!err)
-        err = &local;
-    memset(err, 0, sizeof(*err));
+    err = sw_aws_error_begin(err, &local);
     if (!res)
         return sw_aws_local_error(err, SW_E_INVALID, "no result");
     memset(res, 0, sizeof(*res));

@@ -284,9 +284,7 @@ sw_result sw_ec2_run_instance(sw_aws_client *c, const sw_ec2_run_request *req,
                               sw_aws_error *err)
 {
     sw_aws_error scratch;
-    if (!err)
-        err = &scratch;
-    memset(err, 0, sizeof *err);
+    err = sw_aws_error_begin(err, &scratch);
     if (instance_id && id_len)
         instance_id[0] = '\0';
     sw_buf body = SW_BUF_INIT, out = SW_BUF_INIT;
@@ -311,9 +309,7 @@ sw_result sw_ec2_terminate_instances(sw_aws_client *c, const char *const *ids,
                                      size_t n, sw_aws_error *err)
 {
     sw_aws_error scratch;
-    if (!err)
-        err = &scratch;
-    memset(err, 0, sizeof *err);
+    err = sw_aws_error_begin(err, &scratch);
     sw_buf body = SW_BUF_INIT, out = SW_BUF_INIT;
     const char *why;
     sw_result rc = sw_ec2_terminate_body(ids, n, &body, &why);
@@ -334,9 +330,7 @@ sw_result sw_ec2_describe_instance_state(sw_aws_client *c, const char *id,
                                          sw_aws_error *err)
 {
     sw_aws_error scratch;
-    if (!err)
-        err = &scratch;
-    memset(err, 0, sizeof *err);
+    err = sw_aws_error_begin(err, &scratch);
     if (state && state_len)
         state[0] = '\0';
     if (!sw_ec2_instance_id_valid(id))

@@ -234,9 +234,7 @@ static sw_result object_call(sw_aws_client *c, const char *method,
                              sw_aws_error *err)
 {
     sw_aws_error scratch;
-    if (!err)
-        err = &scratch;
-    memset(err, 0, sizeof *err);
+    err = sw_aws_error_begin(err, &scratch);
     sw_buf_reset(resp);
     sw_s3_target t = {.path = SW_BUF_INIT};
     sw_result rc = object_target(c, bucket, key, &t, err);

@@ -69,9 +69,7 @@ sw_result sw_sns_publish(sw_aws_client *c, const char *topic_arn,
                          char *message_id, size_t id_len, sw_aws_error *err)
 {
     sw_aws_error scratch;
-    if (!err)
-        err = &scratch;
-    memset(err, 0, sizeof(*err));
+    err = sw_aws_error_begin(err, &scratch);
     if (message_id && id_len)
         message_id[0] = '\0';
     const char *why = check_publish(topic_arn, subject, message);

@@ -42,24 +42,29 @@ int main(void)
     /* Encoding: what botocore sends (urlencode of the AWS URI encoding):
      * unreserved kept, space '+', '+' and '%' and '/' escaped, UTF-8 as
      * uppercase %XX, control and NUL bytes escaped. */
-    CHECK_EQ_STR(enc("Message", "Az09-_.~", 8),
-                 "Action=A&Version=V&Message=Az09-_.~",
-                 "unreserved characters kept as they are");
-    CHECK_EQ_STR(enc("Message", "a b+c%20d", 9),
-                 "Action=A&Version=V&Message=a+b%2Bc%2520d",
-                 "space is '+', a literal '+' and '%20' are escaped");
-    CHECK_EQ_STR(enc("Message", "x/y=z&w", 7),
-                 "Action=A&Version=V&Message=x%2Fy%3Dz%26w",
-                 "'/', '=' and '&' escaped");
-    CHECK_EQ_STR(enc("Subject", "caf\xc3\xa9\n\t", 7),
-                 "Action=A&Version=V&Subject=caf%C3%A9%0A%09",
-                 "UTF-8 and control bytes as uppercase %XX");
-    CHECK_EQ_STR(enc("M", "a\0b", 3), "Action=A&Version=V&M=a%00b",
-                 "a NUL byte inside the cursor is encoded, not a terminator");
-    CHECK_EQ_STR(enc("Empty", "", 0), "Action=A&Version=V&Empty=",
-                 "an empty value gives name=");
-    CHECK_EQ_STR(enc("M", "  ", 2), "Action=A&Version=V&M=++",
-                 "two spaces, two '+'");
+    static const struct {
+        const char *name, *value;
+        size_t len;
+        const char *want, *what;
+    } cases[] = {
+        {"Message", "Az09-_.~", 8, "Action=A&Version=V&Message=Az09-_.~",
+         "unreserved characters kept as they are"},
+        {"Message", "a b+c%20d", 9, "Action=A&Version=V&Message=a+b%2Bc%2520d",
+         "space is '+', a literal '+' and '%20' are escaped"},
+        {"Message", "x/y=z&w", 7, "Action=A&Version=V&Message=x%2Fy%3Dz%26w",
+         "'/', '=' and '&' escaped"},
+        {"Subject", "caf\xc3\xa9\n\t", 7,
+         "Action=A&Version=V&Subject=caf%C3%A9%0A%09",
+         "UTF-8 and control bytes as uppercase %XX"},
+        {"M", "a\0b", 3, "Action=A&Version=V&M=a%00b",
+         "a NUL byte inside the cursor is encoded, not a terminator"},
+        {"Empty", "", 0, "Action=A&Version=V&Empty=",
+         "an empty value gives name="},
+        {"M", "  ", 2, "Action=A&Version=V&M=++", "two spaces, two '+'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK_EQ_STR(enc(cases[i].name, cases[i].value, cases[i].len),
+                     cases[i].want, cases[i].what);
 
     /* The same body byte for byte as the one sw_sns_publish has always
      * sent (its signature in test_batch's moto run depends on it). */

@@ -106,7 +106,62 @@ static void check_pull_error(void)
     CHECK(sa_docker_pull_error(SW_CURSOR_LIT("{\"error\":\"denied\"}"), &m),
           "a bare error without newline");
     CHECK_EQ_STR(m.ptr, "denied", "error text");
+    /* found by fuzz_spot_agent: an empty error text gave an empty message */
+    CHECK(sa_docker_pull_error(SW_CURSOR_LIT("{\"error\":\"\"}\n"), &m),
+          "an empty error is still an error");
+    CHECK_EQ_STR(m.ptr, "pull failed", "an empty error text: 'pull failed'");
     sw_buf_free(&m);
+}
+
+/* check_parsers: the answers parsed out of the I/O paths (also fuzzed by
+ * tests/fuzz/fuzz_spot_agent.c): spec, inspect, IMDS notice. */
+static void check_parsers(void)
+{
+    cJSON *spec = NULL;
+    CHECK(sa_api_parse_spec(SW_CURSOR_LIT("{\"id\":\"j\"}"), &spec) ==
+                  SW_OK && cJSON_IsObject(spec),
+          "spec: an object parses");
+    cJSON_Delete(spec);
+    CHECK(sa_api_parse_spec(SW_CURSOR_LIT("[1]"), &spec) == SW_E_PARSE &&
+              !spec,
+          "spec: an array is refused, *spec NULL");
+    CHECK(sa_api_parse_spec(sw_cursor_from_mem(NULL, 0), &spec) ==
+                  SW_E_PARSE && !spec,
+          "spec: an empty body is refused");
+
+    sa_container_state st;
+    CHECK(sa_docker_parse_state(
+              SW_CURSOR_LIT("{\"State\":{\"Status\":\"exited\",\"Running\""
+                            ":false,\"OOMKilled\":true,\"ExitCode\":137}}"),
+              &st) == SW_OK &&
+              !st.running && st.oom_killed && st.exit_code == 137 &&
+              strcmp(st.status, "exited") == 0,
+          "inspect: exited, OOM, 137");
+    CHECK(sa_docker_parse_state(
+              SW_CURSOR_LIT("{\"State\":{\"Status\":\"created\","
+                            "\"ExitCode\":1e300}}"),
+              &st) == SW_OK && st.running && st.exit_code == 2147483647,
+          "inspect: created counts as running; a huge ExitCode saturates");
+    CHECK(sa_docker_parse_state(SW_CURSOR_LIT("{\"State\":{\"Status\":1}}"),
+                                &st) == SW_E_PARSE,
+          "inspect: no string Status is a parse error");
+
+    sa_notice n;
+    CHECK(sa_parse_notice(SW_CURSOR_LIT("{\"action\":\"terminate\",\"time"
+                                        "\":\"2026-11-23T17:02:00Z\"}"),
+                          &n) == 1 &&
+              strcmp(n.action, "terminate") == 0 &&
+              strcmp(n.time, "2026-11-23T17:02:00Z") == 0,
+          "notice: action and time read");
+    CHECK(sa_parse_notice(SW_CURSOR_LIT("{\"action\":\"a\\nb\",\"time\":"
+                                        "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                        "xxxxxxxxxxxxx\"}"),
+                          &n) == 1 &&
+              strcmp(n.action, "?") == 0 && strcmp(n.time, "?") == 0,
+          "notice: a control byte or an overlong field becomes ?");
+    CHECK(sa_parse_notice(SW_CURSOR_LIT("not json"), &n) == 0 &&
+              strcmp(n.action, "?") == 0,
+          "notice: not JSON gives 0 and ?");
 }
 
 /* check_message: the failed callback's text. */
@@ -214,5 +269,6 @@ int main(void)
     check_message();
     check_spec();
     check_retryable();
+    check_parsers();
     return SW_TEST_DONE();
 }

@@ -152,6 +152,31 @@ const char *sa_check_spec(const cJSON *spec, const char *job_id,
     return NULL;
 }
 
+/* notice_field: the string member name of j, copied to dst (cap bytes)
+ * when it is 1..cap-1 printable ASCII bytes, else "?". */
+static void notice_field(const cJSON *j, const char *name, char *dst,
+                         size_t cap)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+    const char *s = cJSON_IsString(v) ? v->valuestring : "";
+    size_t n = strlen(s);
+    int ok = n > 0 && n < cap;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = s[i] >= ' ' && s[i] <= '~';
+    snprintf(dst, cap, "%s", ok ? s : "?");
+}
+
+/* sa_parse_notice: see agent.h. */
+int sa_parse_notice(sw_cursor body, sa_notice *n)
+{
+    cJSON *j = cJSON_ParseWithLength(body.ptr ? body.ptr : "", body.len);
+    notice_field(j, "action", n->action, sizeof n->action);
+    notice_field(j, "time", n->time, sizeof n->time);
+    int obj = cJSON_IsObject(j);
+    cJSON_Delete(j);
+    return obj;
+}
+
 /* ---- logging ----------------------------------------------------------- */
 
 /* slog: one state-change line with the job id and attempt; fields (may be
@@ -324,18 +349,11 @@ static int notice(run *r, int *imds_ok)
                                "instance-action", &body, &status);
     int hit = 0;
     if (!rc && status == 200) {
-        cJSON *j = cJSON_ParseWithLength(body.ptr ? body.ptr : "", body.len);
-        cJSON *f = cJSON_CreateObject();
-        const cJSON *act = cJSON_GetObjectItemCaseSensitive(j, "action");
-        const cJSON *at = cJSON_GetObjectItemCaseSensitive(j, "time");
-        cJSON_AddStringToObject(f, "action", cJSON_IsString(act)
-                                                 ? act->valuestring
-                                                 : "?");
-        cJSON_AddStringToObject(f, "time", cJSON_IsString(at)
-                                               ? at->valuestring
-                                               : "?");
+        sa_notice n;
+        sa_parse_notice(sw_cursor_from_buf(&body), &n);
+        cJSON *f = fields_str("action", n.action);
+        cJSON_AddStringToObject(f, "time", n.time);
         slog(r, SW_LOG_WARN, "spot interruption notice", f);
-        cJSON_Delete(j);
         hit = 1;
     } else if (!rc && status == 404) {
         if (*imds_ok != 1)

@@ -54,4 +54,17 @@ sw_result sa_failure_message(int exit_code, int oom, sw_cursor logs,
  * SW_OK or SW_E_NOMEM. */
 sw_result sa_utf8_clean(sw_cursor s, size_t max, sw_buf *out);
 
+/* What IMDS spot/instance-action announced, for the log. */
+typedef struct sa_notice {
+    char action[16]; /* "terminate", "stop", "hibernate"; "?" if unreadable */
+    char time[40];   /* "2026-11-23T17:02:00Z"; "?" if unreadable */
+} sa_notice;
+
+/* sa_parse_notice: IMDS's instance-action answer
+ * ({"action": "terminate", "time": "...Z"}) into n. A field that is
+ * missing, not a string, empty, too long or not printable ASCII becomes
+ * "?" (the answer is logged, never trusted). Returns 1 when body is a JSON
+ * object, 0 when not (the notice stands either way: IMDS answered 200). */
+int sa_parse_notice(sw_cursor body, sa_notice *n);
+
 #endif

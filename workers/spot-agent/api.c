@@ -179,6 +179,17 @@ static void refusal(const sw_http_response *resp, sa_api_result *res)
              n, resp->body.ptr ? resp->body.ptr : "");
 }
 
+/* sa_api_parse_spec: see api.h. */
+sw_result sa_api_parse_spec(sw_cursor body, cJSON **spec)
+{
+    *spec = cJSON_ParseWithLength(body.ptr ? body.ptr : "", body.len);
+    if (cJSON_IsObject(*spec))
+        return SW_OK;
+    cJSON_Delete(*spec);
+    *spec = NULL;
+    return SW_E_PARSE;
+}
+
 /* sa_api_get_spec: see api.h. */
 sw_result sa_api_get_spec(sa_api *a, cJSON **spec, sa_api_result *res)
 {
@@ -189,15 +200,10 @@ sw_result sa_api_get_spec(sa_api *a, cJSON **spec, sa_api_result *res)
         refusal(&resp, res);
         rc = SW_E_HTTP;
     } else if (!rc) {
-        *spec = cJSON_ParseWithLength(resp.body.ptr ? resp.body.ptr : "",
-                                      resp.body.len);
-        if (!cJSON_IsObject(*spec)) {
-            cJSON_Delete(*spec);
-            *spec = NULL;
+        rc = sa_api_parse_spec(sw_cursor_from_buf(&resp.body), spec);
+        if (rc == SW_E_PARSE)
             snprintf(res->error, sizeof res->error,
                      "the job spec is not a JSON object");
-            rc = SW_E_PARSE;
-        }
     }
     /* the spec's env may hold the job's secrets: wiped */
     sw_buf_wipe_free(&resp.body);

@@ -13,6 +13,7 @@
 
 #include <cJSON.h>
 
+#include "sw/buf.h"
 #include "sw/error.h"
 
 typedef struct sa_api sa_api;
@@ -45,6 +46,12 @@ void sa_api_free(sa_api *a);
  * how), SW_E_PARSE (not a JSON object), SW_E_DEADLINE (not answered in
  * time), SW_E_NOMEM. */
 sw_result sa_api_get_spec(sa_api *a, cJSON **spec, sa_api_result *res);
+
+/* sa_api_parse_spec: the GET answer's body as a JSON object (a new cJSON
+ * the caller deletes; sa_check_spec then checks its fields). Returns
+ * SW_OK, or SW_E_PARSE (*spec NULL) when it is not JSON or not an object
+ * (also when cJSON ran out of memory: it does not tell the two apart). */
+sw_result sa_api_parse_spec(sw_cursor body, cJSON **spec);
 
 /* sa_api_put: PUT body until acknowledged (2xx, or 409). Returns SW_OK,
  * SW_E_HTTP (refused), SW_E_DEADLINE, SW_E_NOMEM. */

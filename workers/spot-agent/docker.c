@@ -177,10 +177,13 @@ int sa_docker_pull_error(sw_cursor stream, sw_buf *msg)
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
         const cJSON *det = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(j, "errorDetail"), "message");
+        /* an empty text (or one cut short by a NUL) says nothing: the
+         * message then is "pull failed", never "" */
         const char *text = cJSON_IsString(det) && det->valuestring[0]
                                ? det->valuestring
-                           : cJSON_IsString(e) ? e->valuestring
-                                               : NULL;
+                           : cJSON_IsString(e) && e->valuestring[0]
+                               ? e->valuestring
+                               : NULL;
         if (text || (e && !cJSON_IsNull(e))) {
             sw_buf_reset(msg);
             (void)sw_buf_append_cstr(msg, text ? text : "pull failed");
@@ -191,6 +194,33 @@ int sa_docker_pull_error(sw_cursor stream, sw_buf *msg)
         i = end + 1;
     }
     return 0;
+}
+
+/* sa_docker_parse_state: see docker.h. */
+sw_result sa_docker_parse_state(sw_cursor body, sa_container_state *st)
+{
+    memset(st, 0, sizeof *st);
+    cJSON *j = cJSON_ParseWithLength(body.ptr ? body.ptr : "", body.len);
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "State");
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(s, "Status");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(s, "ExitCode");
+    sw_result rc = SW_OK;
+    if (!cJSON_IsString(status) || !cJSON_IsNumber(code)) {
+        rc = SW_E_PARSE;
+    } else {
+        snprintf(st->status, sizeof st->status, "%s", status->valuestring);
+        /* cJSON saturates valueint to INT_MIN..INT_MAX: no overflow */
+        st->exit_code = code->valueint;
+        st->running =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "Running")) ||
+            !strcmp(st->status, "running") ||
+            !strcmp(st->status, "restarting") ||
+            !strcmp(st->status, "paused") || !strcmp(st->status, "created");
+        st->oom_killed =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "OOMKilled"));
+    }
+    cJSON_Delete(j);
+    return rc;
 }
 
 /* sa_docker_demux: see docker.h. */
@@ -385,29 +415,8 @@ sw_result sa_docker_inspect(sa_docker *d, const char *id,
         rc = call(d, "GET", path.ptr, NULL, CALL_TIMEOUT_MS, &resp, NULL);
     if (!rc && resp.status != 200)
         rc = SW_E_HTTP;
-    if (!rc) {
-        cJSON *j = cJSON_ParseWithLength(resp.body.ptr ? resp.body.ptr : "",
-                                         resp.body.len);
-        const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "State");
-        const cJSON *status = cJSON_GetObjectItemCaseSensitive(s, "Status");
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(s, "ExitCode");
-        if (!cJSON_IsString(status) || !cJSON_IsNumber(code)) {
-            rc = SW_E_PARSE;
-        } else {
-            snprintf(st->status, sizeof st->status, "%s",
-                     status->valuestring);
-            st->exit_code = code->valueint;
-            st->running = cJSON_IsTrue(
-                              cJSON_GetObjectItemCaseSensitive(s, "Running")) ||
-                          !strcmp(st->status, "running") ||
-                          !strcmp(st->status, "restarting") ||
-                          !strcmp(st->status, "paused") ||
-                          !strcmp(st->status, "created");
-            st->oom_killed =
-                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "OOMKilled"));
-        }
-        cJSON_Delete(j);
-    }
+    if (!rc)
+        rc = sa_docker_parse_state(sw_cursor_from_buf(&resp.body), st);
     sw_http_response_free(&resp);
     sw_buf_free(&path);
     return rc;

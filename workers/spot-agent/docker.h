@@ -84,6 +84,12 @@ sw_result sa_docker_remove(sa_docker *d, const char *id);
  * Returns SW_OK or SW_E_NOMEM. */
 sw_result sa_docker_demux(sw_cursor raw, sw_buf *out);
 
+/* sa_docker_parse_state: the engine's inspect answer
+ * ({"State": {"Status", "ExitCode", "Running", "OOMKilled"}}) into st
+ * (cleared first; a status longer than st->status is cut). Returns SW_OK
+ * or SW_E_PARSE (no string Status or no numeric ExitCode). */
+sw_result sa_docker_parse_state(sw_cursor body, sa_container_state *st);
+
 /* sa_docker_split_image: "repo:tag" into repo and tag ("latest" when
  * none; "repo@sha256:..." gives the digest as the tag, as the API takes
  * it). A ':' before the last '/' is a registry port. Returns SW_OK,

@@ -28,6 +28,11 @@ $(BUILD)/test/bin/test_spot_agent: tests/unit/test_spot_agent.c \
 	$(TEST_CC) $(TEST_CFLAGS) -Itests/unit -Iworkers/spot-agent $< \
 	    $(SA_PURE_SRCS) -o $@ $(TEST_LDFLAGS) $(SW_TEST_LIB) $(DEPS_HOST_LIBS)
 
+# tests/fuzz/fuzz_spot_agent.c: the parsers of untrusted input, with seeds
+# (a job spec, a notice, pull and log streams, an inspect answer).
+FUZZ_EXTRA_fuzz_spot_agent ?= $(SA_PURE_SRCS)
+FUZZ_SEEDS_fuzz_spot_agent ?= $(wildcard workers/spot-agent/fuzz-seeds/*)
+
 # The integration tests run the sanitizer build and the static release.
 test-build: $(BUILD)/test/bin/spot-agent $(BUILD)/bin/spot-agent \
             $(BUILD)/test/bin/test_spot_agent

@@ -173,6 +173,12 @@ sw_result sw_aws_json_call(sw_aws_client *c, const char *json_version,
 void sw_aws_parse_error(long http_status, sw_cursor content_type,
                         sw_cursor body, sw_aws_error *err);
 
+/* sw_aws_error_begin: the error record a call fills: err, or the
+ * caller's scratch when err is NULL (the caller does not care why), cleared
+ * either way. Calls taking an optional sw_aws_error *err start with
+ * `err = sw_aws_error_begin(err, &scratch);`. Never NULL. */
+sw_aws_error *sw_aws_error_begin(sw_aws_error *err, sw_aws_error *scratch);
+
 /* sw_aws_local_error: records a failure found before or instead of a call
  * (bad input, out of memory, an unparsable answer) in err (may be NULL):
  * the message is `why`, everything else cleared but the attempts made so
