@@ -45,13 +45,17 @@ int sw_etl_env_open(sw_etl_env *e, const char *const *extra, size_t n)
         sw_log_msgf(SW_LOG_ERROR, "configuration: %s", sw_result_str(rc));
         return sw_exit_code_for(rc);
     }
-    return sw_worker_client(&sw_s3_service, e->creds, &e->s3);
+    int code = sw_worker_client(&sw_s3_service, e->creds, &e->s3);
+    if (!code)
+        code = sw_worker_client(&sw_s3_service, e->creds, &e->s3_out);
+    return code;
 }
 
 /* sw_etl_env_close: see sw/etl.h. */
 void sw_etl_env_close(sw_etl_env *e)
 {
     sw_aws_client_free(e->s3);
+    sw_aws_client_free(e->s3_out);
     sw_creds_provider_free(e->creds);
     if (e->http_up)
         sw_http_global_cleanup();

@@ -311,6 +311,28 @@ def test_s3(local):
                .read() for k in local}
         t.ok(got == local, "S3: the same objects, byte for byte, as the "
              "local run", sorted(got))
+        # Stage files past the 8 MiB part size: written as multipart uploads
+        # while the raw object still streams in (a second S3 client; one
+        # connection cannot start an upload inside its own read).
+        big = os.path.join(tmp, "sf016")
+        subprocess.run([GEN, "--sf", "0.16", "--out", big], check=True)
+        for name in HEADERS:
+            s3.upload_file(os.path.join(big, name), "raw", f"big/{name}")
+        rc, err = run({"ETL_RUN_ID": "big", "ETL_INPUT": "s3://raw/big",
+                       "ETL_WORK": "s3://work/etl"}, env=env)
+        rc_l, err_l = run({"ETL_RUN_ID": "big", "ETL_INPUT": big,
+                           "ETL_WORK": os.path.join(tmp, "big-work")})
+        geo = "olist_geolocation_dataset.csv"
+        with open(os.path.join(tmp, "big-work", "big", "stage", geo),
+                  "rb") as f:
+            want = f.read()
+        got = s3.get_object(Bucket="work", Key=f"etl/big/stage/{geo}")
+        body = got["Body"].read()
+        t.ok(rc == 0 and rc_l == 0 and len(want) > 8 << 20 and
+             body == want and "-" in got["ETag"],
+             f"S3: a {len(want) >> 20} MiB stage file is a multipart upload "
+             f"written during the read, equal to the local run's",
+             (rc, rc_l, len(want), len(body), got["ETag"], err[-1:]))
         s3.delete_object(Bucket="raw", Key=f"olist/{REVIEWS}")
         rc, err = run({"ETL_RUN_ID": "s3-missing",
                        "ETL_INPUT": "s3://raw/olist", "ETL_WORK":

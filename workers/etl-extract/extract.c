@@ -253,8 +253,9 @@ static int outcome(ex_ctx *c, sw_result rc, const char *in,
 }
 
 /* ex_file_run: see extract.h. */
-int ex_file_run(sw_aws_client *s3, const sw_olist_file *f, const char *in,
-                const char *stage, const char *rejects, ex_stats *st)
+int ex_file_run(sw_aws_client *s3, sw_aws_client *s3_out,
+                const sw_olist_file *f, const char *in, const char *stage,
+                const char *rejects, ex_stats *st)
 {
     ex_ctx c;
     memset(&c, 0, sizeof c);
@@ -267,14 +268,14 @@ int ex_file_run(sw_aws_client *s3, const sw_olist_file *f, const char *in,
     sw_result rc = f->key >= 0 && f->cols[f->key].type == SW_OLIST_ID
                        ? sw_idmap_init(&c.ids, 1024) : SW_OK;
     if (!rc) {
-        rc = sw_obj_writer_open(s3, stage, NULL, &c.stage, &c.werr);
+        rc = sw_obj_writer_open(s3_out, stage, NULL, &c.stage, &c.werr);
         if (rc) {
             c.wrc = rc;
             c.wloc = stage;
         }
     }
     if (!rc) {
-        rc = sw_obj_writer_open(s3, rejects, NULL, &c.rej, &c.werr);
+        rc = sw_obj_writer_open(s3_out, rejects, NULL, &c.rej, &c.werr);
         if (rc) {
             c.wrc = rc;
             c.wloc = rejects;

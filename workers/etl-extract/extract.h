@@ -21,11 +21,13 @@ typedef struct ex_stats {
 
 /* ex_file_run: validates the raw file f at `in` into `stage` and
  * `rejects` (both written atomically; neither is written when the file is
- * refused). s3 may be NULL when no location is s3://. Logs a refusal or
+ * refused). s3 reads, s3_out writes (sw_etl_env's two clients; both
+ * NULL when no location is s3://). Logs a refusal or
  * failure as one line. Returns 0, or the exit code: 2 for a missing file,
  * a wrong header or a quote left open at the end, otherwise as the failed
  * read or write says (sw_aws_exit_code). */
-int ex_file_run(sw_aws_client *s3, const sw_olist_file *f, const char *in,
+int ex_file_run(sw_aws_client *s3, sw_aws_client *s3_out,
+                const sw_olist_file *f, const char *in,
                 const char *stage, const char *rejects, ex_stats *st);
 
 #endif

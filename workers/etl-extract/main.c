@@ -83,7 +83,7 @@ static int run(const sw_etl_env *env, const char *input)
         }
         double t = now_ms();
         ex_stats st;
-        code = ex_file_run(env->s3, f, in, stage, rej, &st);
+        code = ex_file_run(env->s3, env->s3_out, f, in, stage, rej, &st);
         if (code)
             break;
         log_file(f->name, &st, now_ms() - t);

@@ -63,8 +63,8 @@ typedef struct loader {
     const char *run_id;         /* env.run_id */
     char run_date[11];
     long deadline_ms;
-    /* Writes get their own S3 client: a partition file is committed from
-     * inside the read's callback, while the read's handle is busy. */
+    /* Writes go through env.s3_out (borrowed): a partition file is
+     * committed from inside the read's callback, while env.s3 is busy. */
     sw_aws_client *s3w, *ddb;
     sw_creds_provider *creds;   /* when env has none (nothing on S3) */
     int http_up;                /* we initialised libcurl ourselves */
@@ -559,8 +559,7 @@ static int clients(loader *L)
         creds = L->creds;
     }
     int code = sw_worker_client(&sw_ddb_service, creds, &L->ddb);
-    if (!code && L->env.s3)
-        code = sw_worker_client(&sw_s3_service, creds, &L->s3w);
+    L->s3w = L->env.s3_out; /* writes while a read streams on env.s3 */
     return code;
 }
 
@@ -580,7 +579,6 @@ int main(void)
         code = clients(&L);
     if (!code)
         code = run(&L);
-    sw_aws_client_free(L.s3w);
     sw_aws_client_free(L.ddb);
     sw_creds_provider_free(L.creds);
     sw_etl_env_close(&L.env);

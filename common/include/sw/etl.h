@@ -1,6 +1,6 @@
 /* sw/etl.h - what the ETL stages (etl-extract, etl-transform, etl-load) do
  * the same way: read their common environment (ETL_RUN_ID, ETL_WORK), make
- * one S3 client when a location is s3://, stream a CSV object through the
+ * the S3 clients (one to read, one to write) when a location is s3://, stream a CSV object through the
  * CSV reader, write a small object atomically, and turn a failure into one
  * log line and the contract's exit code.
  * The contract: workers/etl-transform/AGGREGATES.md. */
@@ -24,6 +24,11 @@ typedef struct sw_etl_env {
     char run_root[SW_OBJ_URI_MAX]; /* R = $ETL_WORK/$ETL_RUN_ID */
     sw_creds_provider *creds;      /* NULL unless something is on S3 */
     sw_aws_client *s3;             /* NULL unless something is on S3 */
+    /* A second S3 client for writes: an sw_aws_client is one connection
+     * and cannot start a request (an upload part) from inside the body
+     * callback of a read it is streaming, which is what a stage writing
+     * while it reads does. Read with s3, write with s3_out. */
+    sw_aws_client *s3_out;
     bool http_up;
 } sw_etl_env;
 
