@@ -2,12 +2,15 @@
 # `make test`): wrk against the static release jobs-api on 127.0.0.1,
 # GET /status/:id with the API key (tests/bench/jobs_api.lua), for
 # BENCH_JOBS_SECONDS (default 10) while another process keeps POSTing
-# /schedule; the table is in a local moto_server (IAM on, the service's own
-# policy), so the figures include a DynamoDB GetItem per request against
-# moto (Python), which is the bottleneck: they show the service's overhead
-# and its behaviour under load (errors must be zero), not DynamoDB's speed.
-# Prints requests/s, p50/p99 latency and the error count; asserts nothing
-# but exits 1 if wrk saw errors.
+# /schedule, twice:
+#   1. the table in a local moto_server (IAM on, the service's own policy):
+#      moto (Python) answering each GetItem is the bottleneck;
+#   2. the table in dynalite (DynamoDB on LevelDB, Node, pinned in
+#      tests/tools: npm-tools.sh installs it once), much faster, so the
+#      figure shows the service more than the emulator.
+# Prints one row per run (requests/s, p50/p99 latency, errors, schedules
+# written alongside) and the service alone (a 404 decided before any AWS
+# call); asserts nothing but exits 1 if wrk or the writer saw errors.
 
 BENCH_JOBS_SECONDS ?= 10
 
