@@ -108,10 +108,62 @@ int sw_olist_column_index(const sw_olist_file *f, const char *name)
     return -1;
 }
 
+/* The small helpers of the validators are inlined even at -Os (the
+ * release build), which otherwise leaves them as calls on the hot path. */
+#if defined(__GNUC__)
+#define OL_INLINE static inline __attribute__((always_inline))
+#else
+#define OL_INLINE static inline
+#endif
+
 /* is_digit: true for ASCII 0-9. */
-static bool is_digit(char c)
+OL_INLINE bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
+}
+
+/* Word-at-a-time helpers: the validators run on every field of every row
+ * (the extract's hot path), so fixed-width fields are checked 8 bytes at a
+ * time. REP(c) is byte c in every byte of a word, HIGH the bytes' top
+ * bits. For a word with no top bit set, w + REP(0x80 - c) sets the top bit
+ * of exactly the bytes >= c, with no carry between bytes. */
+#define REP(c) (0x0101010101010101ULL * (uint8_t)(c))
+#define HIGH REP(0x80)
+#define BYTE_AT(k) ((uint64_t)0xff << (8 * (k)))
+
+/* load64: the 8 bytes at p as a word whose byte k (k = 0 the lowest) is
+ * p[k], on any host byte order (the id decoder and the separator masks
+ * depend on it). */
+OL_INLINE uint64_t load64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* ge_bits: the top bit of each byte of w (no top bit set) that is >= c. */
+OL_INLINE uint64_t ge_bits(uint64_t w, unsigned char c)
+{
+    return (w + REP(0x80 - c)) & HIGH;
+}
+
+/* digits_word: true when all 8 bytes of w are ASCII digits. */
+OL_INLINE bool digits_word(uint64_t w)
+{
+    if (w & HIGH)
+        return false;
+    return (ge_bits(w, '0') & ~ge_bits(w, '9' + 1)) == HIGH;
+}
+
+/* digits_except: true when the 8 bytes at p are ASCII digits, except the
+ * bytes selected by seps (BYTE_AT masks: separators the caller checks). */
+OL_INLINE bool digits_except(const char *p, uint64_t seps)
+{
+    uint64_t w = load64(p);
+    return digits_word((w & ~seps) | (REP('0') & seps));
 }
 
 /* all_digits: true when the n bytes at p are all ASCII digits (and n > 0). */
@@ -119,31 +171,56 @@ static bool all_digits(const char *p, size_t n)
 {
     if (!n)
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (!is_digit(p[i]))
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (!is_digit(p[i]))
+                return false;
+        return true;
+    }
+    /* whole words, the last one overlapping the one before */
+    for (size_t i = 0; i + 8 < n; i += 8)
+        if (!digits_word(load64(p + i)))
             return false;
-    return true;
+    return digits_word(load64(p + n - 8));
 }
 
-/* hex_table: 0-15 for each lowercase hex digit, 0xff for any other byte
- * (a table: ids are parsed several times per row, the hot path). */
-static const uint8_t hex_table[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
-    ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
-    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
+/* hex_word_bad: nonzero unless all 8 bytes of w are lowercase hex digits. */
+OL_INLINE uint64_t hex_word_bad(uint64_t w)
+{
+    if (w & HIGH)
+        return HIGH;
+    uint64_t ok = (ge_bits(w, '0') & ~ge_bits(w, '9' + 1)) |
+                  (ge_bits(w, 'a') & ~ge_bits(w, 'f' + 1));
+    return ok ^ HIGH;
+}
 
-/* sw_olist_parse_id: see sw/olist.h. */
+/* id_valid: true for exactly 32 lowercase hex digits. */
+OL_INLINE bool id_valid(sw_cursor f)
+{
+    if (f.len != 32)
+        return false;
+    uint64_t bad = 0;
+    for (size_t k = 0; k < 32; k += 8)
+        bad |= hex_word_bad(load64(f.ptr + k));
+    return !bad;
+}
+
+/* sw_olist_parse_id: see sw/olist.h. Eight hex digits at a time: a digit's
+ * value is its low nibble, plus 9 for a letter (bit 6 set). */
 sw_result sw_olist_parse_id(sw_cursor f, uint8_t out[16])
 {
     if (f.len != 32)
         return SW_E_INVALID;
-    const unsigned char *p = (const unsigned char *)f.ptr;
-    unsigned bad = 0;
-    for (size_t i = 0; i < 16; i++) {
-        /* the table holds value + 1, so 0 marks a non-hex byte */
-        unsigned hi = hex_table[p[2 * i]], lo = hex_table[p[2 * i + 1]];
-        bad |= (hi == 0) | (lo == 0);
-        out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
+    uint64_t bad = 0;
+    for (size_t k = 0; k < 4; k++) {
+        uint64_t w = load64(f.ptr + 8 * k);
+        bad |= hex_word_bad(w);
+        uint64_t v = (w & REP(0x0f)) + ((w >> 6) & REP(0x01)) * 9;
+        uint64_t t = (v << 4) | (v >> 8); /* byte 2j: digit 2j, 2j+1 */
+        out[4 * k] = (uint8_t)t;
+        out[4 * k + 1] = (uint8_t)(t >> 16);
+        out[4 * k + 2] = (uint8_t)(t >> 32);
+        out[4 * k + 3] = (uint8_t)(t >> 48);
     }
     return bad ? SW_E_INVALID : SW_OK;
 }
@@ -191,11 +268,14 @@ sw_result sw_olist_parse_money(sw_cursor f, int64_t *cents)
 /* sw_olist_parse_uint: see sw/olist.h. */
 sw_result sw_olist_parse_uint(sw_cursor f, uint32_t *out)
 {
-    if (!all_digits(f.ptr, f.len))
+    if (!f.len)
         return SW_E_INVALID;
     uint64_t v = 0;
-    for (size_t i = 0; i < f.len; i++) {
-        v = v * 10 + (uint64_t)(f.ptr[i] - '0');
+    for (size_t i = 0; i < f.len; i++) { /* one pass: digits and range */
+        unsigned d = (unsigned char)f.ptr[i] - (unsigned)'0';
+        if (d > 9)
+            return SW_E_INVALID;
+        v = v * 10 + d;
         if (v > UINT32_MAX)
             return SW_E_INVALID;
     }
@@ -203,16 +283,10 @@ sw_result sw_olist_parse_uint(sw_cursor f, uint32_t *out)
     return SW_OK;
 }
 
-/* num: the value of n ASCII digits at p, or -1 when one is not a digit. */
-static int32_t num(const char *p, size_t n)
+/* dig: the value of the ASCII digit at p (the caller checked it). */
+OL_INLINE int32_t dig(const char *p)
 {
-    int32_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!is_digit(p[i]))
-            return -1;
-        v = v * 10 + (p[i] - '0');
-    }
-    return v;
+    return p[0] - '0';
 }
 
 /* days_in_month: 28-31 for month m (1-12) of year y (Gregorian). */
@@ -265,33 +339,58 @@ void sw_olist_civil_from_days(int32_t days, char out[11])
 }
 
 /* sw_olist_parse_date: see sw/olist.h. */
-sw_result sw_olist_parse_date(sw_cursor f, int32_t *days)
+/* date_at: the "YYYY-MM-DD" in the 10 bytes at p (the year's 8 bytes
+ * checked as one word) to days since 1970-01-01 (days may be NULL).
+ * Returns SW_OK or SW_E_INVALID. */
+OL_INLINE sw_result date_at(const char *p, int32_t *days)
 {
-    if (f.len != 10 || f.ptr[4] != '-' || f.ptr[7] != '-')
+    if (p[4] != '-' || p[7] != '-' ||
+        !digits_except(p, BYTE_AT(4) | BYTE_AT(7)) || !is_digit(p[8]) ||
+        !is_digit(p[9]))
         return SW_E_INVALID;
-    int32_t y = num(f.ptr, 4), m = num(f.ptr + 5, 2), d = num(f.ptr + 8, 2);
-    if (y < 0 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    int32_t y = dig(p) * 1000 + dig(p + 1) * 100 + dig(p + 2) * 10 +
+                dig(p + 3);
+    int32_t m = dig(p + 5) * 10 + dig(p + 6), d = dig(p + 8) * 10 + dig(p + 9);
+    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return SW_E_INVALID;
     if (days)
         *days = sw_olist_days_from_civil(y, m, d);
     return SW_OK;
 }
 
-/* sw_olist_parse_ts: see sw/olist.h. */
-sw_result sw_olist_parse_ts(sw_cursor f, int32_t *days, int32_t *secs)
+/* sw_olist_parse_date: see sw/olist.h. */
+sw_result sw_olist_parse_date(sw_cursor f, int32_t *days)
+{
+    if (f.len != 10)
+        return SW_E_INVALID;
+    return date_at(f.ptr, days);
+}
+
+/* ts_check: sw_olist_parse_ts, inlined into the validator. */
+OL_INLINE sw_result ts_check(sw_cursor f, int32_t *days, int32_t *secs)
 {
     if (f.len != 19 || f.ptr[10] != ' ' || f.ptr[13] != ':' ||
         f.ptr[16] != ':')
         return SW_E_INVALID;
-    if (sw_olist_parse_date(sw_cursor_from_mem(f.ptr, 10), days))
+    if (date_at(f.ptr, days))
         return SW_E_INVALID;
-    int32_t h = num(f.ptr + 11, 2), mi = num(f.ptr + 14, 2),
-            s = num(f.ptr + 17, 2);
-    if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59)
+    /* "HH:MM:SS" is the last 8 bytes: one word with two separators */
+    const char *t = f.ptr + 11;
+    if (!digits_except(t, BYTE_AT(2) | BYTE_AT(5)))
+        return SW_E_INVALID;
+    int32_t h = dig(t) * 10 + dig(t + 1), mi = dig(t + 3) * 10 + dig(t + 4),
+            s = dig(t + 6) * 10 + dig(t + 7);
+    if (h > 23 || mi > 59 || s > 59)
         return SW_E_INVALID;
     if (secs)
         *secs = h * 3600 + mi * 60 + s;
     return SW_OK;
+}
+
+/* sw_olist_parse_ts: see sw/olist.h. */
+sw_result sw_olist_parse_ts(sw_cursor f, int32_t *days, int32_t *secs)
+{
+    return ts_check(f, days, secs);
 }
 
 /* coord_valid: [-]digits[.digits]. */
@@ -308,42 +407,76 @@ static bool coord_valid(sw_cursor f)
     return f.ptr[i] == '.' && all_digits(f.ptr + i + 1, f.len - i - 1);
 }
 
-/* text_valid: valid UTF-8; plain ASCII (most text) is checked 8 bytes at
- * a time before the full decoder runs. */
-static bool text_valid(sw_cursor f)
+/* has_zero: the top bit set in some byte (not necessarily exactly
+ * the zero ones) when w has a zero byte, none otherwise. */
+OL_INLINE uint64_t has_zero(uint64_t w)
+{
+    return (w - REP(0x01)) & ~w & HIGH;
+}
+
+/* has_less: as has_zero, for a byte below c (c <= 0x80). */
+OL_INLINE uint64_t has_less(uint64_t w, unsigned char c)
+{
+    return (w - REP(c)) & ~w & HIGH;
+}
+
+/* text_check: true when f is valid UTF-8. *plain is cleared when the
+ * field might need CSV quoting (sw_csv_append_field): a comma, a quote, a
+ * control byte (CR and LF among them), a space at either end or a leading
+ * BOM. Plain ASCII (most text) is checked 8 bytes at a time and only text
+ * with a byte >= 0x80 goes through the full decoder. */
+static bool text_check(sw_cursor f, bool *plain)
 {
     size_t i = 0;
-    uint64_t high = 0;
+    uint64_t high = 0, special = 0;
     for (; i + 8 <= f.len; i += 8) {
         uint64_t w;
         memcpy(&w, f.ptr + i, 8);
         high |= w;
+        special |= has_less(w, 0x20) | has_zero(w ^ REP('"')) |
+                   has_zero(w ^ REP(','));
     }
-    for (; i < f.len; i++)
-        high |= (unsigned char)f.ptr[i];
-    return !(high & 0x8080808080808080ULL) || sw_utf8_valid(f);
+    for (; i < f.len; i++) {
+        unsigned char c = (unsigned char)f.ptr[i];
+        high |= c;
+        special |= c < 0x20 || c == '"' || c == ',' ? HIGH : 0;
+    }
+    if (special || (f.len && (f.ptr[0] == ' ' || f.ptr[f.len - 1] == ' ')))
+        *plain = false;
+    if (!(high & HIGH))
+        return true;
+    if (f.len >= 3 && memcmp(f.ptr, "\xEF\xBB\xBF", 3) == 0)
+        *plain = false;
+    return sw_utf8_valid(f);
 }
 
-/* sw_olist_field_valid: see sw/olist.h. */
-bool sw_olist_field_valid(sw_olist_type t, sw_cursor f)
+/* status_valid: true for one of the 8 order statuses. */
+static bool status_valid(sw_cursor f)
 {
-    uint8_t id[16];
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        if (f.len && f.ptr[0] == statuses[i][0] &&
+            sw_cursor_eq_cstr(f, statuses[i]))
+            return true;
+    return false;
+}
+
+/* field_check: sw_olist_field_valid, clearing *plain for a text field
+ * that might need CSV quoting (see text_check). */
+OL_INLINE bool field_check(sw_olist_type t, sw_cursor f, bool *plain)
+{
     int64_t cents;
     uint32_t u;
     switch (t) {
     case SW_OLIST_ID:
-        return sw_olist_parse_id(f, id) == SW_OK;
+        return id_valid(f);
     case SW_OLIST_STATUS:
-        for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-            if (sw_cursor_eq_cstr(f, statuses[i]))
-                return true;
-        return false;
+        return status_valid(f);
     case SW_OLIST_TS_OPT:
         if (!f.len)
             return true;
         /* fall through */
     case SW_OLIST_TS:
-        return sw_olist_parse_ts(f, NULL, NULL) == SW_OK;
+        return ts_check(f, NULL, NULL) == SW_OK;
     case SW_OLIST_INT_OPT:
         if (!f.len)
             return true;
@@ -363,11 +496,18 @@ bool sw_olist_field_valid(sw_olist_type t, sw_cursor f)
         return coord_valid(f);
     case SW_OLIST_TEXT: /* may be empty too: the oracles' reading */
     case SW_OLIST_TEXT_OPT:
-        return text_valid(f);
+        return text_check(f, plain);
     case SW_OLIST_NAME:
-        return f.len > 0 && text_valid(f);
+        return f.len > 0 && text_check(f, plain);
     }
     return false;
+}
+
+/* sw_olist_field_valid: see sw/olist.h. */
+bool sw_olist_field_valid(sw_olist_type t, sw_cursor f)
+{
+    bool plain = true;
+    return field_check(t, f, &plain);
 }
 
 /* type_text: what a field of type t must be, for reject reasons. */
@@ -422,14 +562,25 @@ sw_result sw_olist_check_record(const sw_olist_file *f,
                                 const sw_cursor *fields, size_t n,
                                 char *why, size_t cap)
 {
+    bool plain;
+    return sw_olist_check_record_csv(f, fields, n, &plain, why, cap);
+}
+
+/* sw_olist_check_record_csv: see sw/olist.h. */
+sw_result sw_olist_check_record_csv(const sw_olist_file *f,
+                                    const sw_cursor *fields, size_t n,
+                                    bool *plain, char *why, size_t cap)
+{
+    *plain = true;
     if (n != f->ncols) {
         snprintf(why, cap, "expected %zu fields, got %zu", f->ncols, n);
         return SW_E_INVALID;
     }
     for (size_t i = 0; i < n; i++) {
         /* Every type accepts only valid UTF-8 (the non-text ones only
-         * ASCII), so the UTF-8 check is needed only to name the reason. */
-        if (sw_olist_field_valid(f->cols[i].type, fields[i]))
+         * ASCII), so the UTF-8 check is needed only to name the reason.
+         * The non-text types hold no byte CSV must quote. */
+        if (field_check(f->cols[i].type, fields[i], plain))
             continue;
         snprintf(why, cap, "%s: %s", f->cols[i].name,
                  sw_utf8_valid(fields[i]) ? type_text(f->cols[i].type)

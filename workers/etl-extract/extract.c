@@ -155,6 +155,42 @@ static sw_result append_accepted(ex_ctx *c, const sw_csv_record *rec)
     return rc;
 }
 
+/* raw_span: the length of the record's bytes as they lie in memory when
+ * its fields follow one another each with a single comma after it (an
+ * unquoted record parsed in place, the common case), or 0. Those bytes
+ * are then exactly the fields joined by commas. */
+static size_t raw_span(const sw_csv_record *rec)
+{
+    const sw_cursor *f = rec->fields;
+    size_t n = rec->nfields;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (f[i + 1].ptr != f[i].ptr + f[i].len + 1 ||
+            f[i].ptr[f[i].len] != ',')
+            return 0;
+    return (size_t)(f[n - 1].ptr - f[0].ptr) + f[n - 1].len;
+}
+
+/* append_plain: the record as a stage row when no field needs quoting
+ * (plain): its bytes copied as one block when they lie joined by commas,
+ * else field by field. Returns SW_OK or SW_E_NOMEM. */
+static sw_result append_plain(ex_ctx *c, const sw_csv_record *rec)
+{
+    size_t span = rec->nfields > 1 ? raw_span(rec) : 0;
+    if (!span)
+        return append_accepted(c, rec);
+    sw_buf *b = &c->out;
+    if (b->cap - b->len < span + 2) {
+        sw_result rc = sw_buf_reserve(b, span + 1);
+        if (rc)
+            return rc;
+    }
+    memcpy(b->ptr + b->len, rec->fields[0].ptr, span);
+    b->len += span;
+    b->ptr[b->len++] = '\n';
+    b->ptr[b->len] = '\0';
+    return SW_OK;
+}
+
 /* on_record: the CSV reader's callback: the header, then each record
  * accepted or rejected. Returns SW_OK, SW_E_INVALID (file refused), or a
  * memory or write failure. */
@@ -165,11 +201,12 @@ static sw_result on_record(void *ctx, const sw_csv_record *rec)
         return on_header(c, rec);
     c->st.rows++;
     char why[256];
+    bool plain = false;
     sw_result rc = SW_OK;
     if (rec->flaw) {
         rc = reject(c, rec, sw_csv_flaw_text(rec->flaw));
-    } else if (sw_olist_check_record(c->f, rec->fields, rec->nfields, why,
-                                     sizeof why)) {
+    } else if (sw_olist_check_record_csv(c->f, rec->fields, rec->nfields,
+                                         &plain, why, sizeof why)) {
         rc = reject(c, rec, why);
     } else {
         bool dup = false;
@@ -180,7 +217,7 @@ static sw_result on_record(void *ctx, const sw_csv_record *rec)
             rc = reject(c, rec, why);
         } else if (!rc) {
             c->st.accepted++;
-            rc = append_accepted(c, rec);
+            rc = plain ? append_plain(c, rec) : append_accepted(c, rec);
         }
     }
     if (!rc)

@@ -83,6 +83,15 @@ sw_result sw_olist_check_record(const sw_olist_file *f,
                                 const sw_cursor *fields, size_t n,
                                 char *why, size_t cap);
 
+/* sw_olist_check_record_csv: sw_olist_check_record, and on SW_OK *plain
+ * tells whether every field is written by sw_csv_append_field as it is
+ * (no field needs quoting), so that the record re-encoded as CSV is its
+ * fields joined by commas. *plain may be false for a record that needs no
+ * quoting after all (the test is conservative: any control byte). */
+sw_result sw_olist_check_record_csv(const sw_olist_file *f,
+                                    const sw_cursor *fields, size_t n,
+                                    bool *plain, char *why, size_t cap);
+
 /* sw_olist_parse_id: 32 lowercase hex digits to 16 bytes. Returns SW_OK or
  * SW_E_INVALID. */
 sw_result sw_olist_parse_id(sw_cursor f, uint8_t out[16]);
