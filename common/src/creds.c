@@ -12,7 +12,6 @@
  * and never contain a value read from a source. */
 #include "sw/creds.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <cJSON.h>
 
 #include "sw/imds.h"
+#include "sw/rfc3339.h"
 
 #define ECS_DEFAULT_HOST "http://169.254.170.2"
 #define ENDPOINT_TIMEOUT_MS 2000L
@@ -313,44 +313,6 @@ static void wipe_json(cJSON *j)
     }
 }
 
-/* parse_rfc3339: "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)" to UTC
- * seconds. Returns SW_OK or SW_E_PARSE. */
-static sw_result parse_rfc3339(const char *s, time_t *out)
-{
-    int y, mo, d, h, mi, sec, n = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-               &n) != 6 || n != 19)
-        return SW_E_PARSE;
-    const char *t = s + n;
-    if (*t == '.')
-        for (t++; isdigit((unsigned char)*t); t++)
-            ;
-    long off = 0;
-    if (*t == 'Z' || *t == 'z') {
-        t++;
-    } else if (*t == '+' || *t == '-') {
-        int oh, om, m2 = 0;
-        if (sscanf(t + 1, "%2d:%2d%n", &oh, &om, &m2) != 2 || m2 != 5)
-            return SW_E_PARSE;
-        off = (oh * 3600L + om * 60L) * (*t == '-' ? -1 : 1);
-        t += 6;
-    } else {
-        return SW_E_PARSE;
-    }
-    if (*t || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-        sec > 60)
-        return SW_E_PARSE;
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    *out = timegm(&tm) - off;
-    return SW_OK;
-}
-
 /* json_str: the string member `name`, or NULL. */
 static const char *json_str(const cJSON *obj, const char *name)
 {
@@ -383,7 +345,8 @@ static sw_result parse_creds_json(sw_cursor body, const char *source,
         *why = "credentials endpoint answer lacks AccessKeyId or "
                "SecretAccessKey";
         rc = SW_E_PARSE;
-    } else if (exp_s && parse_rfc3339(exp_s, &exp)) {
+    } else if (exp_s &&
+               sw_rfc3339_parse(sw_cursor_from_cstr(exp_s), &exp, NULL)) {
         *why = "credentials endpoint answer has a malformed Expiration";
         rc = SW_E_PARSE;
     } else {

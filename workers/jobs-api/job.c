@@ -2,6 +2,7 @@
  * job.h). */
 #include "job.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/random.h>
 
 #include "sw/log.h"
+#include "sw/rfc3339.h"
 #include "sw/sha256.h"
 
 static const char *const status_names[JOBS_STATUS_COUNT] = {
@@ -139,12 +141,16 @@ cJSON *jobs_job_spec(const jobs_job *j)
     return o;
 }
 
-/* jobs_time_format: gmtime_r + strftime. */
+_Static_assert(JOBS_TIME_LEN == SW_RFC3339_LEN,
+               "a job's times are sw_rfc3339_format's");
+
+/* jobs_time_format: sw_rfc3339_format; t is always now or a parsed time
+ * (years 2000-9999) here, so it fits; should it not, out is "" and the
+ * store or the validator rejects the empty time. */
 void jobs_time_format(time_t t, char out[JOBS_TIME_LEN + 1])
 {
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, JOBS_TIME_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (sw_rfc3339_format(t, out))
+        out[0] = '\0';
 }
 
 /* jobs_stamp_now: sw_time_rfc3339 (the log lines' format). */
@@ -153,34 +159,19 @@ void jobs_stamp_now(char out[JOBS_STAMP_LEN + 1])
     sw_time_rfc3339(out);
 }
 
-/* digits: the value of n decimal digits at s, or -1 if one is not. */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* days_in: days of month m (1-12) of year y (Gregorian). */
-static int days_in(int y, int m)
-{
-    static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : d[m - 1];
-}
-
-/* jobs_time_parse: see job.h. Strict: every field has its exact width. */
+/* jobs_time_parse: see job.h. "HH:MM" here; the full form is
+ * sw_rfc3339_parse's, with jobs-api's limits on top. */
 sw_result jobs_time_parse(const char *s, time_t now, time_t *out,
                           const char **why)
 {
-    size_t n = strlen(s);
-    if (n == 5 && s[2] == ':') {
-        int h = digits(s, 2), mi = digits(s + 3, 2);
-        if (h < 0 || mi < 0 || h > 23 || mi > 59) {
+    if (strlen(s) == 5 && s[2] == ':') {
+        bool num = isdigit((unsigned char)s[0]) &&
+                   isdigit((unsigned char)s[1]) &&
+                   isdigit((unsigned char)s[3]) &&
+                   isdigit((unsigned char)s[4]);
+        int h = (s[0] - '0') * 10 + (s[1] - '0');
+        int mi = (s[3] - '0') * 10 + (s[4] - '0');
+        if (!num || h > 23 || mi > 59) {
             *why = "scheduled_for: \"HH:MM\" needs an hour 00-23 and a "
                    "minute 00-59";
             return SW_E_INVALID;
@@ -194,55 +185,20 @@ sw_result jobs_time_parse(const char *s, time_t now, time_t *out,
     }
     static const char *const bad = "scheduled_for: not an ISO-8601 time "
         "like 2026-11-23T18:30:00Z (or with an offset, +02:00) nor \"HH:MM\"";
-    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-        s[13] != ':' || s[16] != ':') {
+    sw_rfc3339_fields f;
+    time_t t;
+    sw_result rc = sw_rfc3339_parse(sw_cursor_from_cstr(s), &t, &f);
+    if (rc == SW_E_PARSE) {
         *why = bad;
         return SW_E_INVALID;
     }
-    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-    int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
-    if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0) {
-        *why = bad;
-        return SW_E_INVALID;
-    }
-    if (y < 2000 || mo < 1 || mo > 12 || d < 1 || d > days_in(y, mo) ||
-        h > 23 || mi > 59 || se > 59) {
+    /* jobs-api's own limits on top of RFC 3339's: no leap second (a
+     * schedule has no use for one), nothing before 2000 (a typo). */
+    if (rc || f.year < 2000 || f.second > 59) {
         *why = "scheduled_for: date or time out of range (years 2000-9999)";
         return SW_E_INVALID;
     }
-    const char *p = s + 19;
-    if (*p == '.') { /* fraction: dropped (second resolution) */
-        p++;
-        const char *f = p;
-        while (*p >= '0' && *p <= '9')
-            p++;
-        if (p == f || p - f > 9) {
-            *why = bad;
-            return SW_E_INVALID;
-        }
-    }
-    long off = 0;
-    if (strcmp(p, "Z") == 0) {
-        off = 0;
-    } else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[3] == ':') {
-        int oh = digits(p + 1, 2), om = digits(p + 4, 2);
-        if (oh < 0 || om < 0 || oh > 23 || om > 59) {
-            *why = bad;
-            return SW_E_INVALID;
-        }
-        off = (oh * 3600L + om * 60L) * (p[0] == '-' ? -1 : 1);
-    } else {
-        *why = bad;
-        return SW_E_INVALID;
-    }
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    *out = timegm(&tm) - off;
+    *out = t;
     return SW_OK;
 }
 

@@ -77,8 +77,9 @@ cJSON *jobs_job_spec(const jobs_job *j);
 void jobs_time_format(time_t t, char out[JOBS_TIME_LEN + 1]);
 /* jobs_stamp_now: the current time with milliseconds (out: 25 bytes). */
 void jobs_stamp_now(char out[JOBS_STAMP_LEN + 1]);
-/* jobs_time_parse: "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)" (years
- * 2000-9999) or "HH:MM" (the next such time in UTC strictly after now)
+/* jobs_time_parse: "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)" (see
+ * sw/rfc3339.h; here also years 2000-9999 and seconds 00-59 only) or
+ * "HH:MM" (the next such time in UTC strictly after now)
  * into *out (seconds since the epoch). Returns SW_OK or SW_E_INVALID with
  * *why set to a static line. */
 sw_result jobs_time_parse(const char *s, time_t now, time_t *out,
