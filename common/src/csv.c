@@ -39,6 +39,14 @@
 #define SW_CSV_SSE2 1
 #endif
 
+/* The scanner's helpers are inlined even at -Os (the release build), which
+ * otherwise leaves them as calls once per field. */
+#if defined(__GNUC__)
+#define CSV_INLINE static inline __attribute__((always_inline))
+#else
+#define CSV_INLINE static inline
+#endif
+
 enum {
     DEFAULT_MAX_FIELDS = 256,
     DEFAULT_MAX_RECORD = 1 << 20,
@@ -135,7 +143,7 @@ static inline uint64_t load_le64(const char *p)
 
 /* scan_mask_at: the special-byte mask of the 64 bytes at s+i (fewer at the
  * chunk's end, with no bits past it). */
-static inline uint64_t scan_mask_at(const scan *sc, size_t i)
+CSV_INLINE uint64_t scan_mask_at(const scan *sc, size_t i)
 {
     const char *s = sc->s + i;
     size_t left = sc->n - i;
@@ -195,7 +203,7 @@ static inline void scan_init(scan *sc, const char *s, size_t n, size_t pos,
 
 /* scan_next: the position of the next special byte not yet consumed
  * (consuming it), or n when there is none. */
-static inline size_t scan_next(scan *sc)
+CSV_INLINE size_t scan_next(scan *sc)
 {
     while (sc->mask == 0) {
         sc->base += 64;

@@ -95,9 +95,13 @@ const sw_olist_file sw_olist_files[SW_OLIST_NFILES] = {
                               COLS(translation_cols), 0},
 };
 
-static const char *const statuses[] = {
-    "created", "approved", "invoiced", "processing", "shipped", "delivered",
-    "canceled", "unavailable"};
+#define STATUS(s) {s, sizeof s - 1}
+static const struct {
+    const char *name;
+    size_t len;
+} statuses[] = {STATUS("created"),  STATUS("approved"), STATUS("invoiced"),
+                STATUS("processing"), STATUS("shipped"), STATUS("delivered"),
+                STATUS("canceled"), STATUS("unavailable")};
 
 /* sw_olist_column_index: see sw/olist.h. */
 int sw_olist_column_index(const sw_olist_file *f, const char *name)
@@ -167,7 +171,7 @@ OL_INLINE bool digits_except(const char *p, uint64_t seps)
 }
 
 /* all_digits: true when the n bytes at p are all ASCII digits (and n > 0). */
-static bool all_digits(const char *p, size_t n)
+OL_INLINE bool all_digits(const char *p, size_t n)
 {
     if (!n)
         return false;
@@ -420,6 +424,15 @@ OL_INLINE uint64_t has_less(uint64_t w, unsigned char c)
     return (w - REP(c)) & ~w & HIGH;
 }
 
+/* text_class: per byte, 1 for a byte text_check counts as special (a
+ * control byte, a quote, a comma), 2 for a byte >= 0x80. */
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const uint8_t text_class[256] = {
+    R16(1), R16(1),                                 /* 0x00-0x1f */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x20-0x2f: " , */
+    R16(0), R16(0), R16(0), R16(0), R16(0),         /* 0x30-0x7f */
+    R16(2), R16(2), R16(2), R16(2), R16(2), R16(2), R16(2), R16(2)};
+
 /* text_check: true when f is valid UTF-8. *plain is cleared when the
  * field might need CSV quoting (sw_csv_append_field): a comma, a quote, a
  * control byte (CR and LF among them), a space at either end or a leading
@@ -427,19 +440,24 @@ OL_INLINE uint64_t has_less(uint64_t w, unsigned char c)
  * with a byte >= 0x80 goes through the full decoder. */
 static bool text_check(sw_cursor f, bool *plain)
 {
-    size_t i = 0;
     uint64_t high = 0, special = 0;
-    for (; i + 8 <= f.len; i += 8) {
-        uint64_t w;
-        memcpy(&w, f.ptr + i, 8);
-        high |= w;
-        special |= has_less(w, 0x20) | has_zero(w ^ REP('"')) |
-                   has_zero(w ^ REP(','));
-    }
-    for (; i < f.len; i++) {
-        unsigned char c = (unsigned char)f.ptr[i];
-        high |= c;
-        special |= c < 0x20 || c == '"' || c == ',' ? HIGH : 0;
+    if (f.len >= 8) {
+        /* whole words, the last one overlapping the one before */
+        for (size_t i = 0;; i += 8) {
+            if (i + 8 > f.len)
+                i = f.len - 8;
+            uint64_t w = load64(f.ptr + i);
+            high |= w;
+            special |= has_less(w, 0x20) | has_zero(w ^ REP('"')) |
+                       has_zero(w ^ REP(','));
+            if (i + 8 == f.len)
+                break;
+        }
+    } else {
+        for (size_t i = 0; i < f.len; i++)
+            special |= text_class[(unsigned char)f.ptr[i]];
+        high = special & 2 ? HIGH : 0;
+        special &= 1;
     }
     if (special || (f.len && (f.ptr[0] == ' ' || f.ptr[f.len - 1] == ' ')))
         *plain = false;
@@ -454,8 +472,8 @@ static bool text_check(sw_cursor f, bool *plain)
 static bool status_valid(sw_cursor f)
 {
     for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-        if (f.len && f.ptr[0] == statuses[i][0] &&
-            sw_cursor_eq_cstr(f, statuses[i]))
+        if (f.len == statuses[i].len &&
+            memcmp(f.ptr, statuses[i].name, f.len) == 0)
             return true;
     return false;
 }
