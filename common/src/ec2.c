@@ -273,7 +273,114 @@ sw_result sw_ec2_terminate_body(const char *const *ids, size_t n, sw_buf *out,
     return rc;
 }
 
+/* sw_ec2_describe_body: see sw/ec2.h. */
+sw_result sw_ec2_describe_body(const char *const *ids, size_t n,
+                               sw_ec2_lookup how, sw_buf *out,
+                               const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    *why = NULL;
+    if (n == 0 || n > SW_EC2_DESCRIBE_MAX || !ids) {
+        *why = "DescribeInstances: 1 to 100 instance ids per call";
+        return SW_E_INVALID;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!sw_ec2_instance_id_valid(ids[i])) {
+            *why = "an instance id is not i- and 8 to 32 hex digits";
+            return SW_E_INVALID;
+        }
+    char name[48];
+    sw_result rc = sw_aws_query_start(out, "DescribeInstances",
+                                      SW_EC2_API_VERSION);
+    if (!rc && how == SW_EC2_LOOKUP_FILTER)
+        rc = add_param(out, "Filter.1.Name", "instance-id");
+    for (size_t i = 0; !rc && i < n; i++) {
+        snprintf(name, sizeof name,
+                 how == SW_EC2_LOOKUP_FILTER ? "Filter.1.Value.%zu"
+                                             : "InstanceId.%zu",
+                 i + 1);
+        rc = add_param(out, name, ids[i]);
+    }
+    if (rc)
+        *why = "out of memory";
+    return rc;
+}
+
 /* ---- answers ----------------------------------------------------------- */
+
+/* find: the offset of needle in c from `from` up to `to`, or `to`. */
+static size_t find(sw_cursor c, size_t from, size_t to, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = from; i + k <= to; i++)
+        if (memcmp(c.ptr + i, needle, k) == 0)
+            return i;
+    return to;
+}
+
+/* one_instance: the id and state of one instance's <item> slice into the
+ * out[] entry of its id (ids not asked for are ignored). SW_E_PARSE when
+ * the slice has no id or no state. */
+static sw_result one_instance(sw_cursor item, const char *const *ids,
+                              size_t n, sw_ec2_instance_state *out)
+{
+    char id[SW_EC2_ID_MAX], st[SW_EC2_STATE_MAX];
+    if (!sw_aws_xml_text(item, "instanceId", id, sizeof id) ||
+        !sw_aws_xml_text_in(item, "instanceState", "name", st, sizeof st) ||
+        !st[0])
+        return SW_E_PARSE;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ids[i], id) == 0)
+            memcpy(out[i].state, st, sizeof st);
+    return SW_OK;
+}
+
+/* sw_ec2_describe_parse: in each <instancesSet>, every top-level <item> is
+ * one instance; nested <item>s (groups, tags, block devices) are counted
+ * so that each instance is read from its own slice whatever the order of
+ * its elements. */
+sw_result sw_ec2_describe_parse(sw_cursor xml, const char *const *ids,
+                                size_t n, sw_ec2_instance_state *out)
+{
+    static const char set_open[] = "<instancesSet>",
+                      set_close[] = "</instancesSet>";
+    for (size_t i = 0; i < n; i++)
+        out[i].state[0] = '\0';
+    size_t at = find(xml, 0, xml.len, set_open);
+    while (at < xml.len) {
+        size_t end = find(xml, at, xml.len, set_close);
+        if (end == xml.len)
+            return SW_E_PARSE;
+        size_t p = at + sizeof set_open - 1, item = 0;
+        int depth = 0;
+        while (p < end) {
+            size_t o = find(xml, p, end, "<item>");
+            size_t c = find(xml, p, end, "</item>");
+            if (o == end && c == end)
+                break;
+            if (o < c) {
+                if (depth++ == 0)
+                    item = o;
+                p = o + 6;
+            } else {
+                if (depth == 0)
+                    return SW_E_PARSE;
+                p = c + 7;
+                if (--depth == 0) {
+                    sw_cursor one = {xml.ptr + item, p - item};
+                    if (one_instance(one, ids, n, out))
+                        return SW_E_PARSE;
+                }
+            }
+        }
+        if (depth != 0)
+            return SW_E_PARSE;
+        at = find(xml, end, xml.len, set_open);
+    }
+    return SW_OK;
+}
 
 /* ---- calls ------------------------------------------------------------- */
 
@@ -323,36 +430,29 @@ sw_result sw_ec2_terminate_instances(sw_aws_client *c, const char *const *ids,
     return rc;
 }
 
-/* sw_ec2_describe_instance_state: DescribeInstances for one id, the state
- * name from <instanceState><code>..</code><name>..</name>. */
-sw_result sw_ec2_describe_instance_state(sw_aws_client *c, const char *id,
-                                         char *state, size_t state_len,
-                                         sw_aws_error *err)
+/* sw_ec2_describe_instances: body, call, parse (see sw/ec2.h). */
+sw_result sw_ec2_describe_instances(sw_aws_client *c, const char *const *ids,
+                                    size_t n, sw_ec2_lookup how,
+                                    sw_ec2_instance_state *out,
+                                    sw_aws_error *err)
 {
     sw_aws_error scratch;
     err = sw_aws_error_begin(err, &scratch);
-    if (state && state_len)
-        state[0] = '\0';
-    if (!sw_ec2_instance_id_valid(id))
-        return sw_aws_local_error(err, SW_E_INVALID,
-                                  "an instance id is not i- and 8 to 32 hex "
-                                  "digits");
-    sw_buf body = SW_BUF_INIT, out = SW_BUF_INIT;
-    sw_result rc = sw_aws_query_start(&body, "DescribeInstances",
-                                      SW_EC2_API_VERSION);
-    if (!rc)
-        rc = add_param(&body, "InstanceId.1", id);
+    sw_buf body = SW_BUF_INIT, resp = SW_BUF_INIT;
+    const char *why;
+    sw_result rc = sw_ec2_describe_body(ids, n, how, &body, &why);
     if (rc) {
         sw_buf_free(&body);
-        return sw_aws_local_error(err, rc, "out of memory");
+        return sw_aws_local_error(err, rc, why);
     }
-    rc = sw_aws_query_call(c, &body, &out, err);
+    rc = sw_aws_query_call(c, &body, &resp, err);
     sw_buf_free(&body);
-    if (rc == SW_OK)
-        rc = sw_aws_xml_field(sw_cursor_from_buf(&out), "instanceState",
-                              "name", state, state_len,
-                              "DescribeInstances answered no instance "
-                              "state (unknown id?)", err);
-    sw_buf_free(&out);
+    if (rc == SW_OK) {
+        rc = sw_ec2_describe_parse(sw_cursor_from_buf(&resp), ids, n, out);
+        if (rc)
+            sw_aws_local_error(err, rc, "DescribeInstances: an instance "
+                               "without a state in the answer");
+    }
+    sw_buf_free(&resp);
     return rc;
 }

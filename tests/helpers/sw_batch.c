@@ -29,22 +29,6 @@
 #define MAX_DEPS 64     /* more than Batch allows, so the limit is tested */
 #define MAX_IDS 100000
 
-/* fail: prints the failure line and returns the exit code. */
-static int fail(sw_result rc, const sw_aws_error *err)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddFalseToObject(o, "ok");
-    cJSON_AddStringToObject(o, "code",
-                            err->code[0] ? err->code : sw_result_str(rc));
-    cJSON_AddStringToObject(o, "message", err->message);
-    cJSON_AddStringToObject(o, "result", sw_result_str(rc));
-    cJSON_AddNumberToObject(o, "http_status", (double)err->http_status);
-    cJSON_AddBoolToObject(o, "retryable", err->retryable);
-    cJSON_AddNumberToObject(o, "attempts", err->attempts);
-    sw_helper_print_line(o);
-    return sw_aws_exit_code(rc, err);
-}
-
 /* usage: prints usage to stderr; returns exit code 2. */
 static int usage(void)
 {
@@ -128,7 +112,7 @@ static int cmd_submit(sw_aws_client *c, int argc, char **argv)
         sw_aws_error err;
         sw_result rc = sw_batch_submit_job(c, &req, id, sizeof id, &err);
         if (rc) {
-            code = fail(rc, &err);
+            code = sw_helper_aws_fail(rc, &err);
         } else {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddTrueToObject(o, "ok");
@@ -179,7 +163,7 @@ static int cmd_describe(sw_aws_client *c, int argc, char **argv)
     sw_result rc = sw_batch_describe_jobs(c, ids, n, &jobs, &err);
     int code;
     if (rc) {
-        code = fail(rc, &err);
+        code = sw_helper_aws_fail(rc, &err);
     } else {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddTrueToObject(o, "ok");
@@ -201,7 +185,7 @@ static int cmd_terminate(sw_aws_client *c, int argc, char **argv)
     sw_aws_error err;
     sw_result rc = sw_batch_terminate_job(c, argv[0], argv[1], &err);
     if (rc)
-        return fail(rc, &err);
+        return sw_helper_aws_fail(rc, &err);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddTrueToObject(o, "ok");
     sw_helper_print_line(o);
@@ -229,7 +213,7 @@ static int cmd_publish(sw_aws_client *c, int argc, char **argv)
                                   msg, id, sizeof id, &err);
     sw_buf_free(&in);
     if (rc)
-        return fail(rc, &err);
+        return sw_helper_aws_fail(rc, &err);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddTrueToObject(o, "ok");
     cJSON_AddStringToObject(o, "messageId", id);
@@ -246,21 +230,14 @@ int main(int argc, char **argv)
     if (!sns && strcmp(cmd, "submit") && strcmp(cmd, "describe") &&
         strcmp(cmd, "terminate"))
         return usage();
-    if (sw_http_global_init())
-        return SW_EXIT_INTERNAL;
-    sw_creds_provider *creds = NULL;
-    sw_aws_client *c = NULL;
     sw_aws_config cfg = {.service = sns ? sw_sns_service : sw_batch_service};
-    const char *why = NULL;
-    sw_aws_error err = {0};
+    sw_helper_aws h;
+    sw_aws_error err;
     int code;
-    sw_result rc = sw_creds_provider_new(NULL, &creds);
-    if (!rc)
-        rc = sw_aws_client_new(&cfg, creds, &c, &why);
+    sw_result rc = sw_helper_aws_open(&h, &cfg, &err);
+    sw_aws_client *c = h.client;
     if (rc) {
-        snprintf(err.message, sizeof err.message, "%s",
-                 why ? why : sw_result_str(rc));
-        code = fail(rc, &err);
+        code = sw_helper_aws_fail(rc, &err);
     } else if (sns) {
         code = cmd_publish(c, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "submit")) {
@@ -270,8 +247,6 @@ int main(int argc, char **argv)
     } else {
         code = cmd_terminate(c, argc - 2, argv + 2);
     }
-    sw_aws_client_free(c);
-    sw_creds_provider_free(creds);
-    sw_http_global_cleanup();
+    sw_helper_aws_close(&h);
     return code;
 }

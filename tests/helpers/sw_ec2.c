@@ -22,22 +22,6 @@
 
 #define MAX_LIST 64 /* more than EC2 allows, so the limits are tested */
 
-/* fail: prints the failure line and returns the exit code. */
-static int fail(sw_result rc, const sw_aws_error *err)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddFalseToObject(o, "ok");
-    cJSON_AddStringToObject(o, "code",
-                            err->code[0] ? err->code : sw_result_str(rc));
-    cJSON_AddStringToObject(o, "message", err->message);
-    cJSON_AddStringToObject(o, "result", sw_result_str(rc));
-    cJSON_AddNumberToObject(o, "http_status", (double)err->http_status);
-    cJSON_AddBoolToObject(o, "retryable", err->retryable);
-    cJSON_AddNumberToObject(o, "attempts", err->attempts);
-    sw_helper_print_line(o);
-    return sw_aws_exit_code(rc, err);
-}
-
 /* usage: prints usage to stderr; returns exit code 2. */
 static int usage(void)
 {
@@ -117,7 +101,7 @@ static int cmd_run(sw_aws_client *c, int argc, char **argv)
     sw_result rc = sw_ec2_run_instance(c, &req, id, sizeof id, &err);
     sw_buf_free(&ud);
     if (rc)
-        return fail(rc, &err);
+        return sw_helper_aws_fail(rc, &err);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddTrueToObject(o, "ok");
     cJSON_AddStringToObject(o, "instanceId", id);
@@ -134,28 +118,21 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") && strcmp(cmd, "terminate") &&
         strcmp(cmd, "describe"))
         return usage();
-    if (sw_http_global_init())
-        return SW_EXIT_INTERNAL;
-    sw_creds_provider *creds = NULL;
-    sw_aws_client *c = NULL;
     sw_aws_config cfg = {.service = sw_ec2_service};
-    const char *why = NULL;
-    sw_aws_error err = {0};
+    sw_helper_aws h;
+    sw_aws_error err;
     int code;
-    sw_result rc = sw_creds_provider_new(NULL, &creds);
-    if (!rc)
-        rc = sw_aws_client_new(&cfg, creds, &c, &why);
+    sw_result rc = sw_helper_aws_open(&h, &cfg, &err);
+    sw_aws_client *c = h.client;
     if (rc) {
-        snprintf(err.message, sizeof err.message, "%s",
-                 why ? why : sw_result_str(rc));
-        code = fail(rc, &err);
+        code = sw_helper_aws_fail(rc, &err);
     } else if (!strcmp(cmd, "run")) {
         code = cmd_run(c, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "terminate")) {
         rc = sw_ec2_terminate_instances(c, (const char *const *)argv + 2,
                                         (size_t)(argc - 2), &err);
         if (rc) {
-            code = fail(rc, &err);
+            code = sw_helper_aws_fail(rc, &err);
         } else {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddTrueToObject(o, "ok");
@@ -163,22 +140,22 @@ int main(int argc, char **argv)
             code = SW_EXIT_OK;
         }
     } else {
-        char state[32];
-        rc = argc == 3 ? sw_ec2_describe_instance_state(c, argv[2], state,
-                                                        sizeof state, &err)
+        /* by id, so an unknown id is EC2's InvalidInstanceID.NotFound */
+        sw_ec2_instance_state st[1];
+        rc = argc == 3 ? sw_ec2_describe_instances(
+                             c, (const char *const *)argv + 2, 1,
+                             SW_EC2_LOOKUP_IDS, st, &err)
                        : SW_E_INVALID;
         if (rc) {
-            code = fail(rc, &err);
+            code = sw_helper_aws_fail(rc, &err);
         } else {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddTrueToObject(o, "ok");
-            cJSON_AddStringToObject(o, "state", state);
+            cJSON_AddStringToObject(o, "state", st[0].state);
             sw_helper_print_line(o);
             code = SW_EXIT_OK;
         }
     }
-    sw_aws_client_free(c);
-    sw_creds_provider_free(creds);
-    sw_http_global_cleanup();
+    sw_helper_aws_close(&h);
     return code;
 }

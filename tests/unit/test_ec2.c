@@ -192,6 +192,95 @@ static void check_terminate_body(void)
     CHECK(!sw_ec2_instance_id_valid("ami-12345678"), "not an instance");
 }
 
+/* check_describe: the DescribeInstances bodies (filter and ids) and the
+ * answer parser (moved from jobs-api's reaper test with the code). */
+static void check_describe(void)
+{
+    const char *ids[] = {"i-0aaaaaaaaaaaaaaaa", "i-0bbbbbbbbbbbbbbbb",
+                         "i-0cccccccccccccccc"};
+    sw_buf b = SW_BUF_INIT;
+    CHECK(sw_ec2_describe_body(ids, 2, SW_EC2_LOOKUP_FILTER, &b, NULL) ==
+                  SW_OK &&
+              strcmp(b.ptr, "Action=DescribeInstances&Version=2016-11-15"
+                            "&Filter.1.Name=instance-id"
+                            "&Filter.1.Value.1=i-0aaaaaaaaaaaaaaaa"
+                            "&Filter.1.Value.2=i-0bbbbbbbbbbbbbbbb") == 0,
+          "DescribeInstances body: one instance-id filter, N values");
+    sw_buf_free(&b);
+    CHECK(sw_ec2_describe_body(ids, 2, SW_EC2_LOOKUP_IDS, &b, NULL) ==
+                  SW_OK &&
+              strcmp(b.ptr, "Action=DescribeInstances&Version=2016-11-15"
+                            "&InstanceId.1=i-0aaaaaaaaaaaaaaaa"
+                            "&InstanceId.2=i-0bbbbbbbbbbbbbbbb") == 0,
+          "DescribeInstances body by ids: InstanceId.N");
+    sw_buf_free(&b);
+    const char *why = NULL;
+    const char *bad[] = {"i-0aaaaaaaaaaaaaaaa", "sg-12345678"};
+    CHECK(sw_ec2_describe_body(bad, 2, SW_EC2_LOOKUP_IDS, &b, &why) ==
+                  SW_E_INVALID && why && b.len == 0,
+          "a non-instance id -> SW_E_INVALID, why set, nothing written");
+    sw_buf_free(&b);
+    CHECK(sw_ec2_describe_body(ids, 0, SW_EC2_LOOKUP_FILTER, &b, NULL) ==
+              SW_E_INVALID, "no id -> INVALID");
+    const char *many[101];
+    for (int i = 0; i < 101; i++)
+        many[i] = ids[0];
+    CHECK(sw_ec2_describe_body(many, 100, SW_EC2_LOOKUP_FILTER, &b, NULL) ==
+              SW_OK, "100 ids (SW_EC2_DESCRIBE_MAX) -> OK");
+    sw_buf_free(&b);
+    CHECK(sw_ec2_describe_body(many, 101, SW_EC2_LOOKUP_FILTER, &b, NULL) ==
+              SW_E_INVALID, "101 ids -> INVALID");
+    sw_buf_free(&b);
+
+    /* Two reservations; groups, tags and block devices as nested items;
+     * the second instance lists its state before its id. */
+    static const char xml[] =
+        "<DescribeInstancesResponse><reservationSet>"
+        "<item><reservationId>r-1</reservationId><instancesSet>"
+        "<item><instanceId>i-0aaaaaaaaaaaaaaaa</instanceId>"
+        "<instanceState><code>48</code><name>terminated</name>"
+        "</instanceState><groupSet><item><groupId>sg-1</groupId>"
+        "<groupName>default</groupName></item></groupSet>"
+        "<tagSet><item><key>Name</key><value>x</value></item></tagSet>"
+        "</item>"
+        "<item><instanceState><code>16</code><name>running</name>"
+        "</instanceState><tagSet><item><key>k</key><value>v</value></item>"
+        "</tagSet><instanceId>i-0bbbbbbbbbbbbbbbb</instanceId></item>"
+        "</instancesSet></item>"
+        "<item><reservationId>r-2</reservationId><instancesSet>"
+        "<item><instanceId>i-0dddddddddddddddd</instanceId><instanceState>"
+        "<code>16</code><name>running</name></instanceState></item>"
+        "</instancesSet></item>"
+        "</reservationSet></DescribeInstancesResponse>";
+    sw_ec2_instance_state st[3];
+    CHECK(sw_ec2_describe_parse(SW_CURSOR_LIT(xml), ids, 3, st) == SW_OK,
+          "a DescribeInstances answer parses");
+    CHECK_EQ_STR(st[0].state, "terminated", "first instance: terminated");
+    CHECK_EQ_STR(st[1].state, "running",
+                 "second instance (state before id): running, not the "
+                 "next instance's");
+    CHECK_EQ_STR(st[2].state, "", "an id not in the answer: \"\" (unknown)");
+    static const char empty[] =
+        "<DescribeInstancesResponse><reservationSet/>"
+        "</DescribeInstancesResponse>";
+    CHECK(sw_ec2_describe_parse(SW_CURSOR_LIT(empty), ids, 3, st) == SW_OK &&
+              !st[0].state[0] && !st[2].state[0],
+          "no reservation: every id unknown");
+    static const char nostate[] =
+        "<instancesSet><item><instanceId>i-0aaaaaaaaaaaaaaaa</instanceId>"
+        "</item></instancesSet>";
+    CHECK(sw_ec2_describe_parse(SW_CURSOR_LIT(nostate), ids, 3, st) ==
+              SW_E_PARSE,
+          "an instance without a state -> SW_E_PARSE (never \"unknown\")");
+    static const char unbalanced[] =
+        "<instancesSet><item><instanceId>i-0aaaaaaaaaaaaaaaa</instanceId>"
+        "<instanceState><name>running</name></instanceState>"
+        "</instancesSet>";
+    CHECK(sw_ec2_describe_parse(SW_CURSOR_LIT(unbalanced), ids, 3, st) ==
+              SW_E_PARSE,
+          "an unclosed item -> SW_E_PARSE");
+}
+
 /* check_errors: EC2's <Response><Errors><Error> shape. */
 static void check_errors(void)
 {
@@ -253,9 +342,12 @@ static void check_local(void)
     const char *ids[] = {"i-zz"};
     CHECK_EQ_INT(sw_ec2_terminate_instances(c, ids, 1, &err), SW_E_INVALID,
                  "terminate: bad id refused locally");
-    char st[16];
-    CHECK_EQ_INT(sw_ec2_describe_instance_state(c, "x", st, sizeof st, &err),
+    sw_ec2_instance_state st[1];
+    const char *bad_ids[] = {"x"};
+    CHECK_EQ_INT(sw_ec2_describe_instances(c, bad_ids, 1, SW_EC2_LOOKUP_IDS,
+                                           st, &err),
                  SW_E_INVALID, "describe: bad id refused locally");
+    CHECK_EQ_INT(err.attempts, 0, "describe: no attempt made");
     /* A valid request does go out: the closed port proves it. */
     r = base_request();
     CHECK_EQ_INT(sw_ec2_run_instance(c, &r, id, sizeof id, &err),
@@ -270,6 +362,7 @@ int main(void)
     check_run_body();
     check_run_invalid();
     check_terminate_body();
+    check_describe();
     check_errors();
     check_local();
     return SW_TEST_DONE();

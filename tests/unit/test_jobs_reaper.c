@@ -1,6 +1,5 @@
 /* test_jobs_reaper.c - the reaper (workers/jobs-api/reaper.c) over the
- * memory store with a scripted DescribeInstances, and the batched
- * DescribeInstances request and answer (instances.c): grace period,
+ * memory store with a scripted DescribeInstances: grace period,
  * SCHEDULED / FAILED like an interruption, which instances are terminated,
  * jobs left alone, a callback winning the race, a failed lookup keeping
  * the clocks, pagination. The real EC2 call is exercised against moto by
@@ -9,7 +8,6 @@
 #include <string.h>
 
 #include "app.h"
-#include "instances.h"
 #include "reaper.h"
 #include "store.h"
 #include "sw/log.h"
@@ -56,7 +54,7 @@ static struct {
 
 /* fake_describe: answers from the script. */
 static sw_result fake_describe(void *ctx, const char *const *ids, size_t n,
-                               jobs_instance_state *out, sw_aws_error *err)
+                               sw_ec2_instance_state *out, sw_aws_error *err)
 {
     (void)ctx, (void)err;
     ec2.calls++;
@@ -150,78 +148,10 @@ static void race_done(void)
     set(race_id, JOBS_DONE, "i-0f00000000000000f");
 }
 
-/* test_xml: request body and answer parsing. */
-static void test_xml(void)
+/* test_gone: which instance states free a job (the batched lookup's
+ * request and answer are tested in test_ec2.c). */
+static void test_gone(void)
 {
-    const char *ids[] = {"i-0aaaaaaaaaaaaaaaa", "i-0bbbbbbbbbbbbbbbb",
-                         "i-0cccccccccccccccc"};
-    sw_buf b = SW_BUF_INIT;
-    CHECK(jobs_instances_body(ids, 2, &b) == SW_OK &&
-              strcmp(b.ptr, "Action=DescribeInstances&Version=2016-11-15"
-                            "&Filter.1.Name=instance-id"
-                            "&Filter.1.Value.1=i-0aaaaaaaaaaaaaaaa"
-                            "&Filter.1.Value.2=i-0bbbbbbbbbbbbbbbb") == 0,
-          "DescribeInstances body: one instance-id filter, N values");
-    sw_buf_free(&b);
-    const char *bad[] = {"i-0aaaaaaaaaaaaaaaa", "sg-12345678"};
-    CHECK(jobs_instances_body(bad, 2, &b) == SW_E_INVALID,
-          "a non-instance id -> SW_E_INVALID");
-    sw_buf_free(&b);
-    CHECK(jobs_instances_body(ids, 0, &b) == SW_E_INVALID, "no id -> INVALID");
-    const char *many[101];
-    for (int i = 0; i < 101; i++)
-        many[i] = ids[0];
-    CHECK(jobs_instances_body(many, 101, &b) == SW_E_INVALID,
-          "101 ids -> INVALID");
-    sw_buf_free(&b);
-
-    /* Two reservations; groups, tags and block devices as nested items;
-     * the second instance lists its state before its id. */
-    static const char xml[] =
-        "<DescribeInstancesResponse><reservationSet>"
-        "<item><reservationId>r-1</reservationId><instancesSet>"
-        "<item><instanceId>i-0aaaaaaaaaaaaaaaa</instanceId>"
-        "<instanceState><code>48</code><name>terminated</name>"
-        "</instanceState><groupSet><item><groupId>sg-1</groupId>"
-        "<groupName>default</groupName></item></groupSet>"
-        "<tagSet><item><key>Name</key><value>x</value></item></tagSet>"
-        "</item>"
-        "<item><instanceState><code>16</code><name>running</name>"
-        "</instanceState><tagSet><item><key>k</key><value>v</value></item>"
-        "</tagSet><instanceId>i-0bbbbbbbbbbbbbbbb</instanceId></item>"
-        "</instancesSet></item>"
-        "<item><reservationId>r-2</reservationId><instancesSet>"
-        "<item><instanceId>i-0dddddddddddddddd</instanceId><instanceState>"
-        "<code>16</code><name>running</name></instanceState></item>"
-        "</instancesSet></item>"
-        "</reservationSet></DescribeInstancesResponse>";
-    jobs_instance_state st[3];
-    CHECK(jobs_instances_parse(SW_CURSOR_LIT(xml), ids, 3, st) == SW_OK,
-          "a DescribeInstances answer parses");
-    CHECK_EQ_STR(st[0].state, "terminated", "first instance: terminated");
-    CHECK_EQ_STR(st[1].state, "running",
-                 "second instance (state before id): running, not the "
-                 "next instance's");
-    CHECK_EQ_STR(st[2].state, "", "an id not in the answer: \"\" (unknown)");
-    static const char empty[] =
-        "<DescribeInstancesResponse><reservationSet/>"
-        "</DescribeInstancesResponse>";
-    CHECK(jobs_instances_parse(SW_CURSOR_LIT(empty), ids, 3, st) == SW_OK &&
-              !st[0].state[0] && !st[2].state[0],
-          "no reservation: every id unknown");
-    static const char nostate[] =
-        "<instancesSet><item><instanceId>i-0aaaaaaaaaaaaaaaa</instanceId>"
-        "</item></instancesSet>";
-    CHECK(jobs_instances_parse(SW_CURSOR_LIT(nostate), ids, 3, st) ==
-              SW_E_PARSE,
-          "an instance without a state -> SW_E_PARSE (never \"unknown\")");
-    static const char unbalanced[] =
-        "<instancesSet><item><instanceId>i-0aaaaaaaaaaaaaaaa</instanceId>"
-        "<instanceState><name>running</name></instanceState>"
-        "</instancesSet>";
-    CHECK(jobs_instances_parse(SW_CURSOR_LIT(unbalanced), ids, 3, st) ==
-              SW_E_PARSE,
-          "an unclosed item -> SW_E_PARSE");
     CHECK(jobs_instance_gone("") && jobs_instance_gone("terminated") &&
               jobs_instance_gone("shutting-down") &&
               jobs_instance_gone("stopping") && jobs_instance_gone("stopped") &&
@@ -232,7 +162,7 @@ static void test_xml(void)
 int main(void)
 {
     sw_log_init("test", SW_LOG_ERROR, NULL);
-    test_xml();
+    test_gone();
 
     app = (jobs_app){.max_attempts = 2, .backoff_base = 30,
                      .backoff_cap = 900, .terminate = fake_terminate,

@@ -9,7 +9,7 @@ JA_DIR := workers/jobs-api
 # Pure sources: no network, no libmicrohttpd (unit tests and the fuzzer).
 JA_PURE_SRCS := $(addprefix $(JA_DIR)/,job.c validate.c auth.c store.c \
                   store_mem.c lifecycle.c routes.c userdata.c \
-                  instances.c reaper.c)
+                  reaper.c)
 JA_SRCS := $(JA_PURE_SRCS) $(addprefix $(JA_DIR)/,store_ddb.c pool.c \
              launcher.c server.c main.c)
 JA_HDRS := $(wildcard $(JA_DIR)/*.h)

@@ -69,12 +69,13 @@ void jobs_terminate(void *ctx, const char *job_id, const char *instance_id)
 
 /* jobs_describe_instances: one DescribeInstances with a pooled client. */
 sw_result jobs_describe_instances(void *ctx, const char *const *ids,
-                                  size_t n, jobs_instance_state *out,
+                                  size_t n, sw_ec2_instance_state *out,
                                   sw_aws_error *err)
 {
     jobs_pool *pool = ctx;
     jobs_pool_entry *e = jobs_pool_get(pool);
-    sw_result rc = e ? jobs_instances_describe(e->client, ids, n, out, err)
+    sw_result rc = e ? sw_ec2_describe_instances(e->client, ids, n,
+                                                SW_EC2_LOOKUP_FILTER, out, err)
                      : sw_aws_local_error(err, SW_E_NOMEM, "out of memory");
     jobs_pool_put(pool, e);
     return rc;

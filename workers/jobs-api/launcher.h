@@ -24,8 +24,8 @@
 #define JOBS_LAUNCHER_H
 
 #include "app.h"
-#include "instances.h"
 #include "pool.h"
+#include "sw/ec2.h"
 #include "sw/error.h"
 
 typedef struct jobs_launch_config {
@@ -61,9 +61,10 @@ sw_result jobs_launcher_start(const jobs_app *app,
 void jobs_launcher_stop(jobs_launcher *l);
 
 /* jobs_describe_instances: a jobs_describe_fn for the reaper:
- * jobs_instances_describe through the EC2 pool (ctx). */
+ * sw_ec2_describe_instances (instance-id filter) through the EC2 pool
+ * (ctx). */
 sw_result jobs_describe_instances(void *ctx, const char *const *ids,
-                                  size_t n, jobs_instance_state *out,
+                                  size_t n, sw_ec2_instance_state *out,
                                   sw_aws_error *err);
 
 /* jobs_launcher_tick: one pass (claims, launches, stale claims, and the

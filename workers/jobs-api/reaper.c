@@ -159,7 +159,7 @@ static int check_page(jobs_reaper *r, const jobs_job_list *l, time_t now)
 {
     const char *ids[PAGE];
     const jobs_job *jobs[PAGE];
-    jobs_instance_state states[PAGE];
+    sw_ec2_instance_state states[PAGE];
     size_t n = 0;
     for (size_t i = 0; i < l->count && n < PAGE; i++) {
         const jobs_job *j = &l->items[i];
@@ -267,4 +267,15 @@ int jobs_reaper_pass(jobs_reaper *r, time_t now)
     }
     r->n = kept;
     return reaped;
+}
+
+/* jobs_instance_gone: the states that mean no job runs there any more. */
+bool jobs_instance_gone(const char *state)
+{
+    static const char *const gone[] = {"", "shutting-down", "terminated",
+                                       "stopping", "stopped"};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+        if (strcmp(state, gone[i]) == 0)
+            return true;
+    return false;
 }

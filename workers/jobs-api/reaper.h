@@ -19,17 +19,18 @@
 #ifndef JOBS_REAPER_H
 #define JOBS_REAPER_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "app.h"
-#include "instances.h"
+#include "sw/ec2.h"
 #include "sw/error.h"
 
-/* The instance lookup: states of n ids (n <= JOBS_DESCRIBE_MAX) into out
+/* The instance lookup: states of n ids (n <= SW_EC2_DESCRIBE_MAX) into out
  * ("" for an id EC2 does not know). Returns SW_OK or a failure (err
  * filled), after which nothing is decided for these jobs. */
 typedef sw_result (*jobs_describe_fn)(void *ctx, const char *const *ids,
-                                      size_t n, jobs_instance_state *out,
+                                      size_t n, sw_ec2_instance_state *out,
                                       sw_aws_error *err);
 
 typedef struct jobs_reaper jobs_reaper;
@@ -49,6 +50,11 @@ void jobs_reaper_free(jobs_reaper *r);
  * suspects' clocks kept. Returns the number of jobs moved on (SCHEDULED
  * or FAILED). */
 int jobs_reaper_pass(jobs_reaper *r, time_t now);
+
+/* jobs_instance_gone: true for a state in which the instance no longer
+ * runs a job: "" (unknown to EC2), shutting-down, terminated, stopping,
+ * stopped. pending and running (and anything unexpected) are alive. */
+bool jobs_instance_gone(const char *state);
 
 /* jobs_reaper_suspects: how many jobs are waiting out their grace (for
  * tests). */

@@ -1,6 +1,6 @@
 /* sw/ec2.h - the EC2 calls a Spot job launcher and its agent need
  * (RunInstances for one one-time Spot instance, TerminateInstances,
- * DescribeInstances by id), over EC2's query protocol through sw/aws.h:
+ * DescribeInstances for one id or a batch), over EC2's query protocol through sw/aws.h:
  * a form-encoded POST / (Action=...&Version=2016-11-15), signing name
  * "ec2", XML answers; errors (<Response><Errors><Error><Code>) are read by
  * sw_aws_parse_error, so UnauthorizedOperation / InvalidInstanceID.NotFound
@@ -87,15 +87,55 @@ sw_result sw_ec2_terminate_body(const char *const *ids, size_t n, sw_buf *out,
 sw_result sw_ec2_terminate_instances(sw_aws_client *c, const char *const *ids,
                                      size_t n, sw_aws_error *err);
 
-/* sw_ec2_describe_instance_state: DescribeInstances for one id; writes the
- * state name ("pending", "running", "shutting-down", "terminated",
- * "stopping", "stopped") to state (room for state_len bytes; 16 is
- * enough). Returns SW_OK, SW_E_INVALID, SW_E_PARSE (no state in the
- * answer), SW_E_OVERFLOW, or sw_aws_send's results (an unknown id: SW_E_AWS
+#define SW_EC2_DESCRIBE_MAX 100u /* ids per DescribeInstances call here
+                                    (EC2 allows 200 filter values) */
+#define SW_EC2_STATE_MAX 16u     /* "shutting-down" + NUL */
+
+/* How DescribeInstances is asked about ids. */
+typedef enum sw_ec2_lookup {
+    /* An `instance-id` filter: an id EC2 does not know (or no longer
+     * lists) is simply missing from the answer, its state "", and the
+     * other ids are still reported. For batches (a reaper). */
+    SW_EC2_LOOKUP_FILTER = 0,
+    /* InstanceId.N: EC2 fails the whole call (SW_E_AWS,
+     * InvalidInstanceID.NotFound) when one id is unknown. For a caller
+     * to whom an unknown id is an error. */
+    SW_EC2_LOOKUP_IDS,
+} sw_ec2_lookup;
+
+/* What DescribeInstances said about one id: "pending", "running",
+ * "shutting-down", "terminated", "stopping", "stopped", or "" when the id
+ * was not in the answer. */
+typedef struct sw_ec2_instance_state {
+    char state[SW_EC2_STATE_MAX];
+} sw_ec2_instance_state;
+
+/* sw_ec2_describe_body: the form-encoded DescribeInstances body for n ids
+ * (1 to SW_EC2_DESCRIBE_MAX, each sw_ec2_instance_id_valid) asked `how`
+ * into out (appended). Returns SW_OK, SW_E_INVALID (*why, if not NULL,
+ * set to a static line) or SW_E_NOMEM. */
+sw_result sw_ec2_describe_body(const char *const *ids, size_t n,
+                               sw_ec2_lookup how, sw_buf *out,
+                               const char **why);
+
+/* sw_ec2_describe_parse: reads each instance (a top-level <item> of an
+ * <instancesSet>, whatever the order of its elements and however many
+ * nested <item>s its groups, tags and devices have) of a DescribeInstances
+ * answer, its <instanceId> and <instanceState><name>, into out[i] for
+ * each ids[i] found; the others get "". Returns SW_OK, or SW_E_PARSE when
+ * an instance has no readable id or state, or the items do not nest. */
+sw_result sw_ec2_describe_parse(sw_cursor xml, const char *const *ids,
+                                size_t n, sw_ec2_instance_state *out);
+
+/* sw_ec2_describe_instances: one DescribeInstances call for n ids (1 to
+ * SW_EC2_DESCRIBE_MAX) asked `how`, states into out[0..n). Returns
+ * SW_OK, SW_E_INVALID (before any call), SW_E_PARSE, or sw_aws_send's
+ * results (err filled; with SW_EC2_LOOKUP_IDS an unknown id is SW_E_AWS
  * with code InvalidInstanceID.NotFound). */
-sw_result sw_ec2_describe_instance_state(sw_aws_client *c, const char *id,
-                                         char *state, size_t state_len,
-                                         sw_aws_error *err);
+sw_result sw_ec2_describe_instances(sw_aws_client *c, const char *const *ids,
+                                    size_t n, sw_ec2_lookup how,
+                                    sw_ec2_instance_state *out,
+                                    sw_aws_error *err);
 
 /* sw_ec2_instance_id_valid: true when id looks like an EC2 instance id:
  * "i-" followed by 8 to 32 characters of [0-9a-f] (moto's ids too). */
