@@ -95,22 +95,17 @@ int main(int argc, char **argv)
     }
     if (!body_file && sw_buf_append_cstr(&in, body))
         return SW_EXIT_INTERNAL;
-    if (sw_http_global_init())
-        return SW_EXIT_INTERNAL;
-    sw_creds_provider *creds = NULL;
-    sw_aws_client *c = NULL;
-    const char *why = NULL;
     sw_aws_config cfg = {{service, service, service_id, 0}, NULL, NULL, NULL,
                          NULL};
-    sw_aws_error last_err = {0};
-    sw_result rc = sw_creds_provider_new(NULL, &creds);
-    if (!rc)
-        rc = sw_aws_client_new(&cfg, creds, &c, &why);
+    sw_helper_aws h;
+    sw_aws_error last_err;
+    sw_result rc = sw_helper_aws_open(&h, &cfg, &last_err);
+    sw_aws_client *c = h.client;
     if (rc) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddBoolToObject(o, "ok", 0);
         cJSON_AddStringToObject(o, "result", sw_result_str(rc));
-        cJSON_AddStringToObject(o, "message", why ? why : "");
+        cJSON_AddStringToObject(o, "message", last_err.message);
         sw_helper_print_line(o);
     }
     for (int i = 0; !rc && i < repeat; i++) {
@@ -144,9 +139,7 @@ int main(int argc, char **argv)
             last_err = err;
         }
     }
-    sw_aws_client_free(c);
-    sw_creds_provider_free(creds);
+    sw_helper_aws_close(&h);
     sw_buf_free(&in);
-    sw_http_global_cleanup();
     return sw_aws_exit_code(rc, &last_err);
 }

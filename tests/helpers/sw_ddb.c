@@ -316,25 +316,19 @@ static int run(sw_aws_client *c, const opts *o)
 int main(int argc, char **argv)
 {
     opts o;
-    sw_creds_provider *creds = NULL;
-    sw_aws_client *c = NULL;
     sw_aws_config cfg = {.service = sw_ddb_service};
-    const char *why = NULL;
+    sw_helper_aws h;
+    sw_aws_error err;
     sw_result rc;
     int code;
     if ((code = parse_opts(argc, argv, &o)))
         return code;
-    if ((rc = sw_creds_provider_new(NULL, &creds)) != SW_OK)
-        return fail(rc, NULL, "credentials provider", NULL);
-    if ((rc = sw_aws_client_new(&cfg, creds, &c, &why)) != SW_OK) {
-        sw_creds_provider_free(creds);
-        return fail(rc, NULL, why ? why : "client", NULL);
-    }
-    if (!strcmp(o.cmd, "batch-write"))
-        code = batch_write(c, &o);
+    if ((rc = sw_helper_aws_open(&h, &cfg, &err)) != SW_OK)
+        code = fail(rc, &err, NULL, NULL);
+    else if (!strcmp(o.cmd, "batch-write"))
+        code = batch_write(h.client, &o);
     else
-        code = run(c, &o);
-    sw_aws_client_free(c);
-    sw_creds_provider_free(creds);
+        code = run(h.client, &o);
+    sw_helper_aws_close(&h);
     return code;
 }

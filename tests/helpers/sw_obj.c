@@ -164,29 +164,20 @@ int main(int argc, char **argv)
     const char *loc = argv[argc - 1];
     if (strcmp(cmd, "get") != 0 && strcmp(cmd, "put") != 0)
         return usage();
-    if (sw_http_global_init())
-        return SW_EXIT_INTERNAL;
-    sw_creds_provider *creds = NULL;
-    sw_aws_client *c = NULL;
+    sw_helper_aws h = {0};
     sw_aws_error err = {0};
     sw_result rc = SW_OK;
-    if (sw_obj_is_s3(loc)) {
+    if (sw_obj_is_s3(loc)) { /* a local path needs no client */
         sw_aws_config cfg = {.service = sw_s3_service};
-        const char *why = NULL;
-        rc = sw_creds_provider_new(NULL, &creds);
-        if (!rc)
-            rc = sw_aws_client_new(&cfg, creds, &c, &why);
-        if (rc)
-            sw_aws_local_error(&err, rc, why ? why : sw_result_str(rc));
+        rc = sw_helper_aws_open(&h, &cfg, &err);
     }
     if (!rc)
-        rc = strcmp(cmd, "get") == 0 ? do_get(c, loc, &err)
-                                     : do_put(c, loc, &opt, abort_it, &err);
+        rc = strcmp(cmd, "get") == 0
+                 ? do_get(h.client, loc, &err)
+                 : do_put(h.client, loc, &opt, abort_it, &err);
     int code = sw_aws_exit_code(rc, &err);
     if (rc)
         fail_line(rc, &err);
-    sw_aws_client_free(c);
-    sw_creds_provider_free(creds);
-    sw_http_global_cleanup();
+    sw_helper_aws_close(&h);
     return code;
 }

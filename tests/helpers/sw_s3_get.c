@@ -17,20 +17,6 @@
 #include "sw/s3.h"
 #include "sw_helper.h"
 
-/* fail_line: prints the failure line. */
-static void fail_line(sw_result rc, const sw_aws_error *err)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "ok", 0);
-    cJSON_AddStringToObject(o, "result", sw_result_str(rc));
-    cJSON_AddStringToObject(o, "code", err->code);
-    cJSON_AddNumberToObject(o, "http_status", (double)err->http_status);
-    cJSON_AddStringToObject(o, "message", err->message);
-    cJSON_AddBoolToObject(o, "retryable", err->retryable);
-    cJSON_AddNumberToObject(o, "attempts", err->attempts);
-    sw_helper_print_line(o);
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2 || argc > 3) {
@@ -43,33 +29,22 @@ int main(int argc, char **argv)
     sw_aws_error err = {0};
     sw_result rc = sw_s3_parse_uri(argv[1], &loc, &why);
     if (rc) {
-        snprintf(err.message, sizeof err.message, "%s", why);
-        fail_line(rc, &err);
+        sw_aws_local_error(&err, rc, why);
+        sw_helper_aws_fail(rc, &err);
         return sw_exit_code_for(rc);
     }
-    if (sw_http_global_init())
-        return SW_EXIT_INTERNAL;
-    sw_creds_provider *creds = NULL;
-    sw_aws_client *c = NULL;
     sw_aws_config cfg = {.service = sw_s3_service};
+    sw_helper_aws h;
     sw_buf out = SW_BUF_INIT;
-    rc = sw_creds_provider_new(NULL, &creds);
+    rc = sw_helper_aws_open(&h, &cfg, &err);
     if (!rc)
-        rc = sw_aws_client_new(&cfg, creds, &c, &why);
-    if (rc) {
-        snprintf(err.message, sizeof err.message, "%s",
-                 why ? why : sw_result_str(rc));
-    } else {
-        rc = sw_s3_get_object(c, loc.bucket, loc.key, &out, max, &err);
-    }
+        rc = sw_s3_get_object(h.client, loc.bucket, loc.key, &out, max, &err);
     int code = sw_aws_exit_code(rc, &err);
     if (rc)
-        fail_line(rc, &err);
+        sw_helper_aws_fail(rc, &err);
     else if (out.len)
         fwrite(out.ptr, 1, out.len, stdout);
     sw_buf_free(&out);
-    sw_aws_client_free(c);
-    sw_creds_provider_free(creds);
-    sw_http_global_cleanup();
+    sw_helper_aws_close(&h);
     return code;
 }
