@@ -328,7 +328,9 @@ def load_graphs(w, rel_dir):
 
 
 def load_schedules(workers):
-    """Reads and checks schedules/*.json; each names a deployed worker."""
+    """Reads and checks schedules/*.json; each must name a configured worker
+    (workers, every workers/*/deploy.json). Returns them all (WORKERS picks
+    which ones get a rule)."""
     out = []
     d = os.path.join(CONF, "schedules")
     for fn in sorted(os.listdir(d)):
@@ -411,11 +413,19 @@ class Settings:
             assert 1 <= self.max_vcpus <= 10000
         except (ValueError, AssertionError):
             raise ConfigError("MAX_VCPUS must be an integer 1..10000")
-        names = (env.get("WORKERS") or "").split() or all_workers()
+        # Every configured worker: the shared roles' policies name them all,
+        # so a run with WORKERS set to a few of them never narrows them.
+        self.all_names = all_workers()
+        names = (env.get("WORKERS") or "").split() or self.all_names
         self.workers = [load_worker(w, cmd == "deploy", self.images_dir)
                         for w in names]
-        self.schedules = load_schedules([w["name"] for w in self.workers]) \
+        # All schedules (the events role may submit each one's job); rules
+        # are made or removed only for the selected workers' schedules.
+        self.all_schedules = load_schedules(self.all_names) \
             if cmd in ("deploy", "destroy") else []
+        picked = {w["name"] for w in self.workers}
+        self.schedules = [x for x in self.all_schedules
+                          if x["worker"] in picked]
 
     def arn(self, service, resource, region=True):
         """An ARN in this partition, region and account."""
@@ -499,12 +509,22 @@ def trust(service):
         "Action": "sts:AssumeRole"}]}
 
 
-def ensure_role(aws, name, trust_doc, policies):
+def all_roles(aws):
+    """Every IAM role with its tags, trust policy, inline policies (with
+    documents) and attached policies, in one call (instead of get-role,
+    list-role-policies and get-role-policy per role): {name: RoleDetail}."""
+    r = aws.call("iam", "get-account-authorization-details", "--filter",
+                 "Role")
+    return {x["RoleName"]: x for x in r.get("RoleDetailList", [])}
+
+
+def ensure_role(aws, name, trust_doc, policies, roles):
     """Creates or updates role name: trust policy and exactly the inline
-    policies given (name -> document)."""
+    policies given (name -> document). roles is all_roles()'s answer.
+    Returns the role's ARN."""
     for pname, doc in policies.items():
         check_policy_actions(doc, f"role {name} policy {pname}")
-    r = aws.call("iam", "get-role", "--role-name", name, ok=("NoSuchEntity",))
+    r = roles.get(name)
     changed = []
     if r is None:
         aws.call("iam", "create-role", "--role-name", name,
@@ -513,28 +533,22 @@ def ensure_role(aws, name, trust_doc, policies):
         current = {}
         changed.append("created")
     else:
-        tags = r["Role"].get("Tags")
-        if tags is None:
-            tags = aws.call("iam", "list-role-tags", "--role-name",
-                            name).get("Tags")
-        if not tagged(tags):
+        if not tagged(r.get("Tags")):
             raise NotOurs(f"IAM role {name} exists but is not tagged "
                           f"project={PROJECT}; not touching it")
-        if canon(r["Role"]["AssumeRolePolicyDocument"]) != canon(trust_doc):
+        if canon(r["AssumeRolePolicyDocument"]) != canon(trust_doc):
             aws.call("iam", "update-assume-role-policy", "--role-name", name,
                      "--policy-document", compact(trust_doc), mutate=True)
             changed.append("trust updated")
-        names = aws.call("iam", "list-role-policies", "--role-name", name)
         current = {}
-        for pname in names.get("PolicyNames", []):
+        for p in r.get("RolePolicyList", []):
+            pname = p["PolicyName"]
             if pname not in policies:
                 aws.call("iam", "delete-role-policy", "--role-name", name,
                          "--policy-name", pname, mutate=True)
                 changed.append(f"policy {pname} removed")
             else:
-                current[pname] = aws.call(
-                    "iam", "get-role-policy", "--role-name", name,
-                    "--policy-name", pname)["PolicyDocument"]
+                current[pname] = p["PolicyDocument"]
     for pname, doc in policies.items():
         if pname in current and canon(current[pname]) == canon(doc):
             continue
@@ -547,12 +561,13 @@ def ensure_role(aws, name, trust_doc, policies):
     return aws.s.arn("iam", f"role/{name}", region=False)
 
 
-def batch_service_role(aws):
+def batch_service_role(aws, all_roles_now):
     """The Batch service-linked role's ARN, created if missing (moto insists
     on an explicit serviceRole for a compute environment, so it is always
-    passed)."""
-    r = aws.call("iam", "list-roles", "--path-prefix", BATCH_SLR_PATH)
-    roles = (r or {}).get("Roles", [])
+    passed). all_roles_now is all_roles()'s answer."""
+    roles = sorted((r for r in all_roles_now.values()
+                    if r.get("Path", "").startswith(BATCH_SLR_PATH)),
+                   key=lambda r: r["RoleName"])
     if roles:
         say("iam service-linked role for batch", "unchanged")
         return roles[0]["Arn"]
@@ -567,10 +582,10 @@ def batch_service_role(aws):
 
 def iam_roles(aws, s):
     """Execution role, one job role per worker, the EventBridge role."""
-    repos = [s.arn("ecr", f"repository/{PROJECT}/{w['name']}")
-             for w in s.workers]
-    groups = [s.arn("logs", f"log-group:/{PROJECT}/{w['name']}:*")
-              for w in s.workers]
+    # Every configured worker, not only WORKERS: the role is shared.
+    repos = [s.arn("ecr", f"repository/{PROJECT}/{w}") for w in s.all_names]
+    groups = [s.arn("logs", f"log-group:/{PROJECT}/{w}:*")
+              for w in s.all_names]
     # An inline equivalent of AmazonECSTaskExecutionRolePolicy, narrowed to
     # our repositories and log groups (moto lacks the managed policy, too).
     exec_policy = {"Version": "2012-10-17", "Statement": [
@@ -583,8 +598,9 @@ def iam_roles(aws, s):
         {"Sid": "Logs", "Effect": "Allow",
          "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": groups}]}
+    roles = all_roles(aws)
     arns = {"exec": ensure_role(aws, EXEC_ROLE, trust("ecs-tasks.amazonaws.com"),
-                                {"pull-and-log": exec_policy})}
+                                {"pull-and-log": exec_policy}, roles)}
     for w in s.workers:
         text = w["policy_text"]
         for k, v in (("Region", s.region), ("AccountId", s.account),
@@ -594,11 +610,11 @@ def iam_roles(aws, s):
             text = text.replace("${%s}" % k, v)
         arns[w["name"]] = ensure_role(
             aws, f"{PROJECT}-{w['name']}-job", trust("ecs-tasks.amazonaws.com"),
-            {"worker": json.loads(text)})
+            {"worker": json.loads(text)}, roles)
     # EventBridge submits only the scheduled workers' jobs (an array job's
     # runner submits its own), so the events role names only those.
     jobdefs = []
-    for name in sorted({sch["worker"] for sch in s.schedules}):
+    for name in sorted({sch["worker"] for sch in s.all_schedules}):
         jobdefs += [s.arn("batch", f"job-definition/{PROJECT}-{name}"),
                     s.arn("batch", f"job-definition/{PROJECT}-{name}:*")]
     events_policy = {"Version": "2012-10-17", "Statement": [{
@@ -606,21 +622,32 @@ def iam_roles(aws, s):
         "Action": ["batch:SubmitJob"],
         "Resource": [s.arn("batch", f"job-queue/{QUEUE}")] + jobdefs}]}
     arns["events"] = ensure_role(aws, EVENTS_ROLE, trust("events.amazonaws.com"),
-                                 {"submit-job": events_policy})
-    arns["batch"] = batch_service_role(aws)
+                                 {"submit-job": events_policy}, roles)
+    arns["batch"] = batch_service_role(aws, roles)
     return arns
 
 
 # --- CloudWatch Logs, DynamoDB -------------------------------------------------
 
+def our_log_groups(aws):
+    """Every log group under /scratchwork/, one call: {name: group}."""
+    r = aws.call("logs", "describe-log-groups", "--log-group-name-prefix",
+                 f"/{PROJECT}/")
+    return {g["logGroupName"]: g for g in r.get("logGroups", [])}
+
+
+def table_names(aws):
+    """The names of every DynamoDB table in the region (one call, paged by
+    the CLI), so missing tables need no describe-table each."""
+    return set(aws.call("dynamodb", "list-tables").get("TableNames", []))
+
+
 def log_groups(aws, s):
     """/scratchwork/W per worker, tagged, with the configured retention."""
+    have = our_log_groups(aws)
     for w in s.workers:
         name = f"/{PROJECT}/{w['name']}"
-        r = aws.call("logs", "describe-log-groups",
-                     "--log-group-name-prefix", name)
-        g = next((g for g in r.get("logGroups", [])
-                  if g["logGroupName"] == name), None)
+        g = have.get(name)
         st = []
         if g is None:
             aws.call("logs", "create-log-group", "--log-group-name", name,
@@ -680,16 +707,19 @@ def wait_for(aws, what, probe):
 
 def tables(aws, s):
     """DynamoDB tables: on-demand, PITR on, TTL where configured, tagged."""
-    for w, t in [(w, t) for w in s.workers for t in w["tables"]]:
+    pairs = [(w, t) for w in s.workers for t in w["tables"]]
+    existing = table_names(aws) if pairs else set()
+    for w, t in pairs:
         name = t["name"]
         keys = [("HASH", t["hash_key"])] + \
             ([("RANGE", t["range_key"])] if t.get("range_key") else [])
         r = aws.call("dynamodb", "describe-table", "--table-name", name,
-                     ok=("ResourceNotFoundException",))
+                     ok=("ResourceNotFoundException",)) \
+            if name in existing else None
         st = []
         arn = s.arn("dynamodb", f"table/{name}")
         if r is None:
-            aws.call("dynamodb", "create-table", "--table-name", name,
+            c = aws.call("dynamodb", "create-table", "--table-name", name,
                      "--attribute-definitions", compact(
                          [{"AttributeName": k["name"], "AttributeType": k["type"]}
                           for _, k in keys]),
@@ -700,9 +730,13 @@ def tables(aws, s):
                      "--tags", compact(tag_list({"worker": w["name"]})),
                      mutate=True)
             st.append("created")
-            wait_for(aws, f"table {name}", lambda: aws.call(
-                "dynamodb", "describe-table", "--table-name", name)
-                ["Table"]["TableStatus"] == "ACTIVE")
+            # AWS answers CREATING and is polled; an ACTIVE answer (moto)
+            # needs no poll.
+            if ((c or {}).get("TableDescription") or {}).get(
+                    "TableStatus") != "ACTIVE":
+                wait_for(aws, f"table {name}", lambda: aws.call(
+                    "dynamodb", "describe-table", "--table-name", name)
+                    ["Table"]["TableStatus"] == "ACTIVE")
             pitr = ttl = None
         else:
             tb = r["Table"]
@@ -727,8 +761,10 @@ def tables(aws, s):
             pitr = pitr["ContinuousBackupsDescription"].get(
                 "PointInTimeRecoveryDescription", {}).get(
                 "PointInTimeRecoveryStatus")
+            # Only a table with a ttl_attribute has its TTL read.
             ttl = aws.call("dynamodb", "describe-time-to-live",
-                           "--table-name", name)["TimeToLiveDescription"]
+                           "--table-name", name)["TimeToLiveDescription"] \
+                if t.get("ttl_attribute") else None
         if pitr != "ENABLED":
             aws.call("dynamodb", "update-continuous-backups", "--table-name",
                      name, "--point-in-time-recovery-specification",
@@ -753,31 +789,39 @@ def network(aws, s):
     """(subnets, security groups): the variables, else the default VPC's."""
     if s.subnets:
         return s.subnets, s.sgs
-    v = aws.call("ec2", "describe-vpcs", "--filters",
-                 "Name=isDefault,Values=true")
-    vpcs = [x["VpcId"] for x in v.get("Vpcs", [])]
-    if not vpcs:
-        raise AwsError("no default VPC: set SUBNETS and SECURITY_GROUP")
+    # Default-for-AZ subnets exist only in the default VPC, so they name it
+    # (no describe-vpcs call).
     sn = aws.call("ec2", "describe-subnets", "--filters",
-                  f"Name=vpc-id,Values={vpcs[0]}",
                   "Name=default-for-az,Values=true")
+    vpcs = sorted({x["VpcId"] for x in sn.get("Subnets", [])})
+    if not vpcs:
+        raise AwsError("no default VPC (no default subnets): set SUBNETS "
+                       "and SECURITY_GROUP")
     sg = aws.call("ec2", "describe-security-groups", "--filters",
                   f"Name=vpc-id,Values={vpcs[0]}", "Name=group-name,Values=default")
-    subnets = sorted(x["SubnetId"] for x in sn.get("Subnets", []))
+    subnets = sorted(x["SubnetId"] for x in sn.get("Subnets", [])
+                     if x["VpcId"] == vpcs[0])
     sgs = [x["GroupId"] for x in sg.get("SecurityGroups", [])]
-    if not subnets or not sgs:
-        raise AwsError(f"default VPC {vpcs[0]} has no default subnets or "
-                       "security group: set SUBNETS and SECURITY_GROUP")
+    if not sgs:
+        raise AwsError(f"default VPC {vpcs[0]} has no default security "
+                       "group: set SUBNETS and SECURITY_GROUP")
     return subnets, sgs
+
+
+def describe_ces(aws, names):
+    """The compute environments called names, one call: {name: CE} (a
+    missing or DELETED one is left out)."""
+    r = aws.call("batch", "describe-compute-environments",
+                 "--compute-environments", *names)
+    return {c["computeEnvironmentName"]: c
+            for c in r.get("computeEnvironments", [])
+            if c["computeEnvironmentName"] in names and
+            c.get("status") != "DELETED"}
 
 
 def describe_ce(aws, name):
     """The compute environment called name, or None."""
-    r = aws.call("batch", "describe-compute-environments",
-                 "--compute-environments", name)
-    return next((c for c in r.get("computeEnvironments", [])
-                 if c["computeEnvironmentName"] == name and
-                 c.get("status") != "DELETED"), None)
+    return describe_ces(aws, [name]).get(name)
 
 
 def describe_queue(aws, name):
@@ -796,10 +840,11 @@ def settled(obj):
 def compute_envs(aws, s, arns, subnets, sgs):
     """FARGATE_SPOT and FARGATE compute environments."""
     out = {}
+    have = describe_ces(aws, [CE_SPOT, CE_ONDEMAND])
     for name, kind in ((CE_SPOT, "FARGATE_SPOT"), (CE_ONDEMAND, "FARGATE")):
         res = {"type": kind, "maxvCpus": s.max_vcpus,
                "subnets": subnets, "securityGroupIds": sgs}
-        ce = describe_ce(aws, name)
+        ce = have.get(name)
         st = []
         if ce is None:
             aws.call("batch", "create-compute-environment",
@@ -932,14 +977,27 @@ def normalize_jobdef(jd, like):
     return canon(out)
 
 
+def active_jobdefs(aws, s):
+    """ACTIVE revisions of the selected workers' job definitions, one call
+    for all of them: {name: [revisions, oldest first]}."""
+    want = {f"{PROJECT}-{w['name']}" for w in s.workers}
+    r = aws.call("batch", "describe-job-definitions", "--status", "ACTIVE")
+    out = {}
+    for jd in r.get("jobDefinitions", []):
+        if jd.get("jobDefinitionName") in want:
+            out.setdefault(jd["jobDefinitionName"], []).append(jd)
+    for revs in out.values():
+        revs.sort(key=lambda j: j["revision"])
+    return out
+
+
 def job_definitions(aws, s, arns):
     """One job definition per worker; a new revision only on a change."""
+    have = active_jobdefs(aws, s)
     for w in s.workers:
         name = f"{PROJECT}-{w['name']}"
         want = desired_jobdef(s, w, arns)
-        r = aws.call("batch", "describe-job-definitions",
-                     "--job-definition-name", name, "--status", "ACTIVE")
-        revs = sorted(r.get("jobDefinitions", []), key=lambda j: j["revision"])
+        revs = have.get(name, [])
         if revs and normalize_jobdef(revs[-1], want) == \
                 normalize_jobdef(want, want):
             say(f"batch job definition {name}",
@@ -1021,13 +1079,20 @@ def desired_target(s, sch, queue_arn, arns, dlq_arn):
     }
 
 
+def our_rules(aws):
+    """Every EventBridge rule named scratchwork-*, one call: {name: rule}
+    (Arn, State, ScheduleExpression, Description as describe-rule gives)."""
+    r = aws.call("events", "list-rules", "--name-prefix", f"{PROJECT}-")
+    return {x["Name"]: x for x in r.get("Rules", [])}
+
+
 def rules(aws, s, queue_arn, arns, dlq_arn):
     """One EventBridge rule per schedules/*.json, its target the queue."""
+    rules_now = our_rules(aws) if s.schedules else {}
     for sch in s.schedules:
         name = f"{PROJECT}-{sch['name']}"
         desc = f"{PROJECT}: submit {sch['worker']} on {sch['schedule']}"
-        r = aws.call("events", "describe-rule", "--name", name,
-                     ok=("ResourceNotFoundException",))
+        r = rules_now.get(name)
         st = []
         if r is not None:
             t = aws.call("events", "list-tags-for-resource", "--resource-arn",
@@ -1075,12 +1140,15 @@ LIFECYCLE = {"rules": [
 
 def ecr_repos(aws, s):
     """scratchwork/W per worker: scan on push, immutable tags, lifecycle."""
+    # Every repository in one call (a missing name would fail a call that
+    # names them all).
+    have = {x["repositoryName"]: x for x in aws.call(
+        "ecr", "describe-repositories").get("repositories", [])}
     for w in s.workers:
         name = f"{PROJECT}/{w['name']}"
-        r = aws.call("ecr", "describe-repositories", "--repository-names",
-                     name, ok=("RepositoryNotFoundException",))
+        repo = have.get(name)
         st = []
-        if r is None:
+        if repo is None:
             aws.call("ecr", "create-repository", "--repository-name", name,
                      "--image-tag-mutability", "IMMUTABLE",
                      "--image-scanning-configuration", "scanOnPush=true",
@@ -1089,7 +1157,6 @@ def ecr_repos(aws, s):
             st.append("created")
             lc = None
         else:
-            repo = r["repositories"][0]
             t = aws.call("ecr", "list-tags-for-resource", "--resource-arn",
                          repo["repositoryArn"])
             if not tagged(t.get("tags")):
@@ -1113,7 +1180,7 @@ def ecr_repos(aws, s):
             aws.call("ecr", "put-lifecycle-policy", "--repository-name", name,
                      "--lifecycle-policy-text", compact(LIFECYCLE),
                      mutate=True)
-            if r is not None:
+            if repo is not None:
                 st.append("lifecycle policy updated")
         say(f"ecr repository {name}", ", ".join(st) or "unchanged")
 
@@ -1128,10 +1195,10 @@ def destroy(aws, s):
     def foreign(what):
         say(what, f"not tagged project={PROJECT}: left alone")
 
+    have_rules = our_rules(aws) if s.schedules else {}
     for sch in s.schedules:
         name = f"{PROJECT}-{sch['name']}"
-        r = aws.call("events", "describe-rule", "--name", name,
-                     ok=("ResourceNotFoundException",))
+        r = have_rules.get(name)
         if r is None:
             continue
         t = aws.call("events", "list-tags-for-resource", "--resource-arn",
@@ -1157,11 +1224,10 @@ def destroy(aws, s):
             gone(f"sqs queue {DLQ}")
         else:
             foreign(f"sqs queue {DLQ}")
+    jds = active_jobdefs(aws, s)
     for w in s.workers:
         name = f"{PROJECT}-{w['name']}"
-        r = aws.call("batch", "describe-job-definitions",
-                     "--job-definition-name", name, "--status", "ACTIVE")
-        for jd in r.get("jobDefinitions", []):
+        for jd in jds.get(name, []):
             if tagged(jd.get("tags")):
                 aws.call("batch", "deregister-job-definition",
                          "--job-definition", jd["jobDefinitionArn"],
@@ -1183,8 +1249,9 @@ def destroy(aws, s):
         wait_for(aws, f"job queue {QUEUE} deleted",
                  lambda: describe_queue(aws, QUEUE) is None)
         gone(f"batch job queue {QUEUE}")
+    ces = describe_ces(aws, [CE_ONDEMAND, CE_SPOT])
     for name in (CE_ONDEMAND, CE_SPOT):
-        ce = describe_ce(aws, name)
+        ce = ces.get(name)
         if ce is None:
             continue
         if not tagged(ce.get("tags")):
@@ -1201,13 +1268,14 @@ def destroy(aws, s):
         wait_for(aws, f"compute environment {name} deleted",
                  lambda n=name: describe_ce(aws, n) is None)
         gone(f"batch compute environment {name}")
-    for t in [t for w in s.workers for t in w["tables"]]:
-        r = aws.call("dynamodb", "describe-table", "--table-name", t["name"],
-                     ok=("ResourceNotFoundException",))
-        if r is None:
-            continue
+    ts = [t for w in s.workers for t in w["tables"]]
+    existing = table_names(aws) if ts else set()
+    for t in [t for t in ts if t["name"] in existing]:
         tg = aws.call("dynamodb", "list-tags-of-resource", "--resource-arn",
-                      r["Table"]["TableArn"])
+                      s.arn("dynamodb", f"table/{t['name']}"),
+                      ok=("ResourceNotFoundException",))
+        if tg is None:
+            continue
         if not tagged(tg.get("Tags")):
             foreign(f"dynamodb table {t['name']}")
         elif s.keep_tables:
@@ -1216,11 +1284,10 @@ def destroy(aws, s):
             aws.call("dynamodb", "delete-table", "--table-name", t["name"],
                      mutate=True)
             gone(f"dynamodb table {t['name']}")
+    groups = our_log_groups(aws)
     for w in s.workers:
         name = f"/{PROJECT}/{w['name']}"
-        r = aws.call("logs", "describe-log-groups", "--log-group-name-prefix",
-                     name)
-        if not any(g["logGroupName"] == name for g in r.get("logGroups", [])):
+        if name not in groups:
             continue
         t = aws.call("logs", "list-tags-log-group", "--log-group-name", name)
         if tagged(t.get("tags")):
@@ -1231,20 +1298,18 @@ def destroy(aws, s):
             foreign(f"log group {name}")
     roles = [EVENTS_ROLE] + [f"{PROJECT}-{w['name']}-job"
                              for w in reversed(s.workers)] + [EXEC_ROLE]
+    have_roles = all_roles(aws)
     for name in roles:
-        r = aws.call("iam", "list-role-tags", "--role-name", name,
-                     ok=("NoSuchEntity",))
+        r = have_roles.get(name)
         if r is None:
             continue
         if not tagged(r.get("Tags")):
             foreign(f"iam role {name}")
             continue
-        for p in aws.call("iam", "list-role-policies", "--role-name",
-                          name).get("PolicyNames", []):
+        for p in r.get("RolePolicyList", []):
             aws.call("iam", "delete-role-policy", "--role-name", name,
-                     "--policy-name", p, mutate=True)
-        for p in aws.call("iam", "list-attached-role-policies", "--role-name",
-                          name).get("AttachedPolicies", []):
+                     "--policy-name", p["PolicyName"], mutate=True)
+        for p in r.get("AttachedManagedPolicies", []):
             aws.call("iam", "detach-role-policy", "--role-name", name,
                      "--policy-arn", p["PolicyArn"], mutate=True)
         aws.call("iam", "delete-role", "--role-name", name, mutate=True)

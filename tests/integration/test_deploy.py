@@ -2,10 +2,19 @@
 """test_deploy - `make deploy`, `make destroy`, `make deploy DRY_RUN=1` and
 `make ecr-repos` (deploy/deploy.py, every call through the `aws` CLI) against
 moto_server with IAM auth on, deploying as moto's admin user. Everything is
-read back with the AWS CLI. The configuration is a copy of the repository's
-(CONFIG_DIR) so cases can change it; the image digest is a fake one in a
-temporary IMAGES_DIR. Bad-configuration cases run with a stand-in `aws` first
-on PATH that records every invocation: none may happen.
+read back with boto3 (in-process: a CLI process per read-back would cost
+~0.6 s each). The configuration is a copy of the repository's (CONFIG_DIR)
+so cases can change it; the image digest is a fake one in a temporary
+IMAGES_DIR. Bad-configuration cases run with a stand-in `aws` first on PATH
+that records every invocation: none may happen. Every other run goes through
+a counting `aws` first on PATH (it runs the real one) and the number of CLI
+processes each run started is printed as a "# aws calls" comment.
+
+Cost: each `aws` v1 process is ~0.6 s of Python start-up, so only the first
+deploy and the full destroy cover every worker; the repeat runs (second
+deploy, dry runs, refusal) name one or two WORKERS, and the env-change deploy
+covers all of them again to show that everything but the changed job
+definition stays unchanged.
 """
 import json
 import os
@@ -53,14 +62,39 @@ for k in ("AWS_REGION", "AWS_DEFAULT_REGION", "DRY_RUN", "WORKERS",
           "SUBNETS", "SECURITY_GROUP", "ACCOUNT", "MAKEFLAGS", "MFLAGS"):
     ENV.pop(k, None)
 ENV["AWS_ENDPOINT_URL_SQS"] = moto.endpoint
+# The counting stand-in: logs "service operation" per call, runs the real aws.
+REAL_AWS = shutil.which("aws", path=ENV["PATH"])
+COUNT_DIR = os.path.join(tmp, "count")
+COUNT_LOG = os.path.join(tmp, "aws-count.log")
+os.makedirs(COUNT_DIR)
+with open(os.path.join(COUNT_DIR, "aws"), "w") as f:
+    f.write(f'#!/bin/sh\necho "$1 $2" >>{COUNT_LOG}\nexec {REAL_AWS} "$@"\n')
+os.chmod(os.path.join(COUNT_DIR, "aws"), 0o755)
+ENV["PATH"] = COUNT_DIR + ":" + ENV["PATH"]
+TOTAL = [0]
+
+
+def counted(what, run):
+    """Runs run() (a make or deploy.py run); prints and adds up how many aws
+    processes it started. Returns run()'s answer."""
+    if os.path.exists(COUNT_LOG):
+        os.unlink(COUNT_LOG)
+    r = run()
+    n = 0
+    if os.path.exists(COUNT_LOG):
+        with open(COUNT_LOG) as f:
+            n = len(f.read().splitlines())
+    TOTAL[0] += n
+    print(f"# aws calls: {n} for {what}", flush=True)
+    return r
 
 
 def make(goal, env=None, **var):
     """Runs `make goal VAR=...`; returns (rc, stdout lines, stderr)."""
     args = ["make", "--no-print-directory", "-s", "-C", ROOT, goal] + \
         [f"{k}={v}" for k, v in var.items()]
-    p = subprocess.run(args, env=env or ENV, capture_output=True, text=True,
-                       timeout=300)
+    p = counted(" ".join(args[5:]), lambda: subprocess.run(
+        args, env=env or ENV, capture_output=True, text=True, timeout=300))
     return p.returncode, p.stdout.splitlines(), p.stderr
 
 
@@ -68,25 +102,26 @@ def deploy(cmd, env, **var):
     """Runs deploy.py itself (make turns every failure into its own exit 2);
     returns (rc, stdout lines, stderr)."""
     e = dict(env, **var)
-    p = subprocess.run([sys.executable, os.path.join(ROOT, "deploy",
-                                                     "deploy.py"), cmd],
-                       env=e, capture_output=True, text=True, timeout=300)
+    p = counted(f"deploy.py {cmd} {var}", lambda: subprocess.run(
+        [sys.executable, os.path.join(ROOT, "deploy", "deploy.py"), cmd],
+        env=e, capture_output=True, text=True, timeout=300))
     return p.returncode, p.stdout.splitlines(), p.stderr
 
 
-def aws(*args):
-    """One read-back call with the AWS CLI (as the admin user)."""
-    p = subprocess.run(["aws", *args, "--region", REGION, "--output", "json"],
-                       env=ENV, capture_output=True, text=True, timeout=60)
-    if p.returncode:
-        raise RuntimeError(f"aws {' '.join(args)}: {p.stderr.strip()}")
-    return json.loads(p.stdout) if p.stdout.strip() else {}
+CLIENTS = {}
+
+
+def api(service):
+    """A boto3 client for read-backs (signed as the admin user)."""
+    if service not in CLIENTS:
+        CLIENTS[service] = moto.admin(service)
+    return CLIENTS[service]
 
 
 def jobdefs():
     """ACTIVE revisions of scratchwork-btc-price, oldest first."""
-    r = aws("batch", "describe-job-definitions", "--job-definition-name",
-            "scratchwork-btc-price", "--status", "ACTIVE")
+    r = api("batch").describe_job_definitions(
+        jobDefinitionName="scratchwork-btc-price", status="ACTIVE")
     return sorted(r["jobDefinitions"], key=lambda j: j["revision"])
 
 
@@ -94,36 +129,39 @@ def ours():
     """Every resource kind deploy makes: names of those that still exist
     tagged project=scratchwork."""
     left = []
-    for r in aws("iam", "list-roles")["Roles"]:
-        tags = aws("iam", "list-role-tags", "--role-name", r["RoleName"])
+    iam = api("iam")
+    for r in iam.list_roles()["Roles"]:
+        tags = iam.list_role_tags(RoleName=r["RoleName"])
         if deploy_py.tagged(tags.get("Tags")):
             left.append("role " + r["RoleName"])
-    for c in aws("batch", "describe-compute-environments")[
-            "computeEnvironments"]:
+    batch = api("batch")
+    for c in batch.describe_compute_environments()["computeEnvironments"]:
         if deploy_py.tagged(c.get("tags")):
             left.append("ce " + c["computeEnvironmentName"])
-    for q in aws("batch", "describe-job-queues")["jobQueues"]:
+    for q in batch.describe_job_queues()["jobQueues"]:
         if deploy_py.tagged(q.get("tags")):
             left.append("queue " + q["jobQueueName"])
-    for j in aws("batch", "describe-job-definitions", "--status",
-                 "ACTIVE")["jobDefinitions"]:
+    for j in batch.describe_job_definitions(status="ACTIVE")[
+            "jobDefinitions"]:
         if deploy_py.tagged(j.get("tags")):
             left.append("jobdef " + j["jobDefinitionName"])
-    for n in aws("dynamodb", "list-tables")["TableNames"]:
+    ddb = api("dynamodb")
+    for n in ddb.list_tables()["TableNames"]:
         arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{n}"
-        if deploy_py.tagged(aws("dynamodb", "list-tags-of-resource",
-                                "--resource-arn", arn).get("Tags")):
+        if deploy_py.tagged(ddb.list_tags_of_resource(
+                ResourceArn=arn).get("Tags")):
             left.append("table " + n)
-    for g in aws("logs", "describe-log-groups")["logGroups"]:
-        if deploy_py.tagged(aws("logs", "list-tags-log-group",
-                                "--log-group-name",
-                                g["logGroupName"]).get("tags")):
+    logs = api("logs")
+    for g in logs.describe_log_groups()["logGroups"]:
+        if deploy_py.tagged(logs.list_tags_log_group(
+                logGroupName=g["logGroupName"]).get("tags")):
             left.append("log group " + g["logGroupName"])
-    for r in aws("events", "list-rules")["Rules"]:
-        if deploy_py.tagged(aws("events", "list-tags-for-resource",
-                                "--resource-arn", r["Arn"]).get("Tags")):
+    ev = api("events")
+    for r in ev.list_rules()["Rules"]:
+        if deploy_py.tagged(ev.list_tags_for_resource(
+                ResourceARN=r["Arn"]).get("Tags")):
             left.append("rule " + r["Name"])
-    qs = aws("sqs", "list-queues", "--endpoint-url", moto.endpoint)
+    qs = api("sqs").list_queues()
     left += ["sqs " + u for u in qs.get("QueueUrls", [])
              if "scratchwork" in u]
     return left
@@ -176,7 +214,8 @@ def test_schedule_grammar():
 
 
 def test_dry_run_on_empty():
-    rc, out, err = make("deploy", DRY_RUN=1)
+    # One worker (with a table and a schedule) shows every kind of call.
+    rc, out, err = make("deploy", DRY_RUN=1, WORKERS="btc-price")
     t.eq(rc, 0, "make deploy DRY_RUN=1 exits 0")
     calls = [ln for ln in out if ln.startswith("aws ")]
     ops = [" ".join(ln.split()[1:3]) for ln in calls]
@@ -191,7 +230,8 @@ def test_dry_run_on_empty():
          ops.index("events put-targets"),
          "dry run prints each mutating call as an aws line, in order",
          "\n".join(ops))
-    t.ok(any(ln.startswith("# ran: aws iam get-role") for ln in out) and
+    t.ok(any(ln.startswith("# ran: aws iam get-account-authorization-details")
+             for ln in out) and
          out[-1] == f"# DRY RUN: {len(calls)} mutating call(s) skipped",
          "dry run marks read-only calls that ran and counts the skipped ones",
          out[-1] if out else err)
@@ -254,23 +294,22 @@ def test_deploy_creates():
          cp["fargatePlatformConfiguration"] == {"platformVersion": "LATEST"}
          and deploy_py.tagged(j["tags"]),
          "Fargate, public IP, platform LATEST, tagged", j)
-    q = aws("batch", "describe-job-queues", "--job-queues",
-            "scratchwork")["jobQueues"][0]
+    q = api("batch").describe_job_queues(jobQueues=["scratchwork"])["jobQueues"][0]
     order = sorted((c["order"], c["computeEnvironment"].split("/")[-1])
                    for c in q["computeEnvironmentOrder"])
     t.eq((q["state"], order), ("ENABLED", [(1, "scratchwork-fargate-spot"),
                                           (2, "scratchwork-fargate")]),
          "queue: ENABLED, Fargate Spot first, on-demand Fargate second")
     ces = {c["computeEnvironmentName"]: c["computeResources"]["type"]
-           for c in aws("batch", "describe-compute-environments")[
+           for c in api("batch").describe_compute_environments()[
                "computeEnvironments"]}
     t.eq(ces, {"scratchwork-fargate-spot": "FARGATE_SPOT",
                "scratchwork-fargate": "FARGATE"}, "compute environment types")
-    r = aws("events", "describe-rule", "--name", "scratchwork-btc-price")
+    r = api("events").describe_rule(Name="scratchwork-btc-price")
     t.eq((r["ScheduleExpression"], r["State"]), ("rate(2 minutes)", "ENABLED"),
          "rule schedule from schedules/btc-price.json")
-    tg = aws("events", "list-targets-by-rule", "--rule",
-             "scratchwork-btc-price")["Targets"]
+    tg = api("events").list_targets_by_rule(
+        Rule="scratchwork-btc-price")["Targets"]
     tgt = tg[0] if tg else {}
     t.ok(len(tg) == 1 and tgt["Arn"] == q["jobQueueArn"] and
          tgt["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/scratchwork-events"
@@ -282,14 +321,13 @@ def test_deploy_creates():
          "SCHEDULED_TIME" in tgt["InputTransformer"]["InputTemplate"],
          "rule target: the queue, the events role, BatchParameters, retry "
          "policy, dead-letter queue, SCHEDULED_TIME", tgt)
-    pol = aws("iam", "get-role-policy", "--role-name",
-              "scratchwork-btc-price-job", "--policy-name",
-              "worker")["PolicyDocument"]
+    pol = api("iam").get_role_policy(RoleName="scratchwork-btc-price-job",
+                                PolicyName="worker")["PolicyDocument"]
     t.eq(pol["Statement"][0]["Resource"],
          f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/btc-prices",
          "job role: the worker's policy, placeholders filled")
-    ev = aws("iam", "get-role-policy", "--role-name", "scratchwork-events",
-             "--policy-name", "submit-job")["PolicyDocument"]["Statement"]
+    ev = api("iam").get_role_policy(RoleName="scratchwork-events",
+                               PolicyName="submit-job")["PolicyDocument"]["Statement"]
     # The scheduled workers: those schedules/*.json name.
     sched = set()
     for f in os.listdir(os.path.join(ROOT, "schedules")):
@@ -304,20 +342,20 @@ def test_deploy_creates():
                  for r in ev[0]["Resource"]) for w in sched),
          "events role: batch:SubmitJob on our queue and job definition only",
          ev)
-    tr = aws("iam", "get-role", "--role-name", "scratchwork-ecs-execution")[
+    tr = api("iam").get_role(RoleName="scratchwork-ecs-execution")[
         "Role"]["AssumeRolePolicyDocument"]
     t.eq(tr["Statement"][0]["Principal"], {"Service": "ecs-tasks.amazonaws.com"},
          "execution role trusted by ecs-tasks")
-    tb = aws("dynamodb", "describe-table", "--table-name", "btc-prices")["Table"]
-    pitr = aws("dynamodb", "describe-continuous-backups", "--table-name",
-               "btc-prices")["ContinuousBackupsDescription"]
+    tb = api("dynamodb").describe_table(TableName="btc-prices")["Table"]
+    pitr = api("dynamodb").describe_continuous_backups(
+        TableName="btc-prices")["ContinuousBackupsDescription"]
     t.ok(tb["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST" and
          sorted((k["AttributeName"], k["KeyType"]) for k in tb["KeySchema"]) ==
          [("pair", "HASH"), ("timestamp", "RANGE")] and
          pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"]
          == "ENABLED", "table: on-demand, pair/timestamp keys, PITR on",
          (tb, pitr))
-    lg = [g for g in aws("logs", "describe-log-groups")["logGroups"]
+    lg = [g for g in api("logs").describe_log_groups()["logGroups"]
           if g["logGroupName"] == "/scratchwork/btc-price"]
     t.ok(lg and lg[0].get("retentionInDays") == 30, "log group, 30 days", lg)
     # The workflow's schedules table holds every graph in schedules/graphs,
@@ -325,8 +363,8 @@ def test_deploy_creates():
     gdir = os.path.join(ROOT, "schedules", "graphs")
     want = {f[:-5]: json.load(open(os.path.join(gdir, f)))
             for f in os.listdir(gdir) if f.endswith(".json")}
-    items = aws("dynamodb", "scan", "--table-name",
-                "scratchwork-workflow-schedules")["Items"]
+    items = api("dynamodb").scan(
+        TableName="scratchwork-workflow-schedules")["Items"]
     got = {i["scheduleId"]["S"]: json.loads(i["graph"]["S"]) for i in items}
     t.ok(want and got == want,
          "workflow graphs uploaded to the schedules table, one per file",
@@ -334,11 +372,28 @@ def test_deploy_creates():
 
 
 def test_second_deploy_unchanged():
-    rc, out, err = make("deploy")
+    # Two workers (btc-price: table with a range key, a schedule;
+    # workflow: two tables, a graph); test_env_change's full run shows the
+    # rest unchanged. The shared roles' policies name every worker, so a
+    # run over a few of them leaves those unchanged too.
+    rc, out, err = make("deploy", WORKERS="btc-price workflow")
     t.ok(rc == 0 and out and all(ln.endswith("unchanged") or
                                  ln.endswith("unchanged (revision 1)")
-                                 for ln in out),
+                                 for ln in out) and
+         "iam role scratchwork-ecs-execution: unchanged" in out and
+         "iam role scratchwork-events: unchanged" in out and
+         "graph etl-daily in scratchwork-workflow-schedules: unchanged" in out
+         and "events rule scratchwork-etl-daily: unchanged" in out,
          "second deploy: every resource unchanged", "\n".join(out) + err)
+    others = [w for w in deploy_py.all_workers()
+              if w not in ("btc-price", "workflow")]
+    names = [f"scratchwork-{w}" for w in others] + \
+        [f"/scratchwork/{w}:" for w in others] + \
+        [f"table {x['name']}:" for w in others
+         for x in deploy_py.load_worker(w, False, images)["tables"]]
+    t.ok(others and not [ln for ln in out for n in names if n in ln],
+         "WORKERS: the other workers' resources are not touched",
+         "\n".join(out))
     t.eq(len(jobdefs()), 1, "second deploy registers no new revision")
 
 
@@ -349,16 +404,22 @@ def test_env_change():
     c["environment"]["PRICE_QUORUM"] = "3"
     with open(p, "w") as f:
         json.dump(c, f)
-    rc, out, _ = make("deploy", DRY_RUN=1)
+    rc, out, _ = make("deploy", DRY_RUN=1, WORKERS="btc-price")
     calls = [ln.split()[1:3] for ln in out if ln.startswith("aws ")]
     t.eq(calls, [["batch", "register-job-definition"]],
          "dry run after an env change: exactly the one registration")
+    # Every worker: the one full run after the first, so it also shows that
+    # a second deploy leaves every other resource of every worker unchanged.
     rc, out, err = make("deploy")
     changed = [ln for ln in out if not ln.endswith("unchanged") and
                "unchanged (revision" not in ln]
     t.eq((rc, changed), (0, ["batch job definition scratchwork-btc-price: "
                              "registered revision 2"]),
          "env change: only the job definition changes")
+    t.ok(all(f"batch job definition scratchwork-{w}: unchanged (revision 1)"
+             in out for w in deploy_py.all_workers() if w != "btc-price"),
+         "env change: every other worker's job definition unchanged",
+         "\n".join(out))
     jd = jobdefs()
     env = {e["name"]: e["value"] for e in jd[-1]["containerProperties"][
         "environment"]}
@@ -372,12 +433,11 @@ def test_ecr_repos():
     t.eq((rc, out), (0, [f"ecr repository scratchwork/{w}: created"
                          for w in sorted(deploy_py.all_workers())]),
          "make ecr-repos creates a repository per worker")
-    r = aws("ecr", "describe-repositories", "--repository-names",
-            "scratchwork/btc-price")["repositories"][0]
-    lc = json.loads(aws("ecr", "get-lifecycle-policy", "--repository-name",
-                        "scratchwork/btc-price")["lifecyclePolicyText"])
-    tags = aws("ecr", "list-tags-for-resource", "--resource-arn",
-               r["repositoryArn"])["tags"]
+    r = api("ecr").describe_repositories(
+        repositoryNames=["scratchwork/btc-price"])["repositories"][0]
+    lc = json.loads(api("ecr").get_lifecycle_policy(
+        repositoryName="scratchwork/btc-price")["lifecyclePolicyText"])
+    tags = api("ecr").list_tags_for_resource(resourceArn=r["repositoryArn"])["tags"]
     t.ok(r["imageTagMutability"] == "IMMUTABLE" and
          r["imageScanningConfiguration"]["scanOnPush"] and
          deploy_py.tagged(tags) and
@@ -393,10 +453,10 @@ def test_ecr_repos():
 
 def test_destroy():
     # Hand-made, untagged resources of the same kinds: destroy must keep them.
-    aws("iam", "create-role", "--role-name", "handmade",
-        "--assume-role-policy-document",
-        json.dumps(deploy_py.trust("ecs-tasks.amazonaws.com")))
-    aws("logs", "create-log-group", "--log-group-name", "/handmade")
+    api("iam").create_role(
+        RoleName="handmade", AssumeRolePolicyDocument=json.dumps(
+            deploy_py.trust("ecs-tasks.amazonaws.com")))
+    api("logs").create_log_group(logGroupName="/handmade")
     rc, out, err = make("destroy")
     t.eq(rc, 0, "make destroy exits 0")
     names = [ln.split(":")[0] for ln in out]
@@ -406,22 +466,22 @@ def test_destroy():
          names.index("iam role scratchwork-ecs-execution"),
          "destroy goes in reverse order", "\n".join(out))
     t.eq(ours(), [], "nothing tagged project=scratchwork is left")
-    t.ok(aws("iam", "get-role", "--role-name", "handmade") and
+    t.ok(api("iam").get_role(RoleName="handmade") and
          any(g["logGroupName"] == "/handmade" for g in
-             aws("logs", "describe-log-groups")["logGroups"]),
+             api("logs").describe_log_groups()["logGroups"]),
          "hand-made untagged role and log group are still there")
     # An untagged resource under a name deploy uses is left alone too (an
     # IAM role: moto keeps a deleted log group's tags for a new one of the
     # same name, so a log group cannot show this here).
-    aws("iam", "create-role", "--role-name", "scratchwork-events",
-        "--assume-role-policy-document",
-        json.dumps(deploy_py.trust("events.amazonaws.com")))
-    rc, out, err = make("destroy")
+    api("iam").create_role(
+        RoleName="scratchwork-events", AssumeRolePolicyDocument=json.dumps(
+            deploy_py.trust("events.amazonaws.com")))
+    rc, out, err = make("destroy", WORKERS="btc-price")
     t.ok(rc == 0 and "iam role scratchwork-events: not tagged "
          "project=scratchwork: left alone" in out and
-         aws("iam", "get-role", "--role-name", "scratchwork-events"),
+         api("iam").get_role(RoleName="scratchwork-events"),
          "destroy leaves an untagged resource with our name alone", out)
-    rc, out, err = deploy("deploy", ENV)
+    rc, out, err = deploy("deploy", ENV, WORKERS="btc-price")
     t.ok(rc == 1 and "not tagged project=scratchwork" in err,
          "deploy refuses to adopt it", err)
 
@@ -506,5 +566,6 @@ for fn in (test_schedule_grammar, test_bad_config, test_dry_run_on_empty,
            test_deploy_creates, test_second_deploy_unchanged, test_env_change,
            test_ecr_repos, test_destroy):
     t.run(fn)
+print(f"# aws calls: {TOTAL[0]} in all", flush=True)
 shutil.rmtree(tmp, ignore_errors=True)
 t.done()
