@@ -398,7 +398,7 @@ sw_result sw_olist_parse_ts(sw_cursor f, int32_t *days, int32_t *secs)
 }
 
 /* coord_valid: [-]digits[.digits]. */
-static bool coord_valid(sw_cursor f)
+OL_INLINE bool coord_valid(sw_cursor f)
 {
     size_t i = f.len && f.ptr[0] == '-';
     size_t start = i;
@@ -438,7 +438,7 @@ static const uint8_t text_class[256] = {
  * control byte (CR and LF among them), a space at either end or a leading
  * BOM. Plain ASCII (most text) is checked 8 bytes at a time and only text
  * with a byte >= 0x80 goes through the full decoder. */
-static bool text_check(sw_cursor f, bool *plain)
+OL_INLINE bool text_check(sw_cursor f, bool *plain)
 {
     uint64_t high = 0, special = 0;
     if (f.len >= 8) {
@@ -512,11 +512,13 @@ OL_INLINE bool field_check(sw_olist_type t, sw_cursor f, bool *plain)
                f.ptr[1] >= 'A' && f.ptr[1] <= 'Z';
     case SW_OLIST_COORD:
         return coord_valid(f);
+    case SW_OLIST_NAME:
+        if (!f.len)
+            return false;
+        /* fall through */
     case SW_OLIST_TEXT: /* may be empty too: the oracles' reading */
     case SW_OLIST_TEXT_OPT:
         return text_check(f, plain);
-    case SW_OLIST_NAME:
-        return f.len > 0 && text_check(f, plain);
     }
     return false;
 }

@@ -220,9 +220,10 @@ static sw_result on_record(void *ctx, const sw_csv_record *rec)
             rc = plain ? append_plain(c, rec) : append_accepted(c, rec);
         }
     }
-    if (!rc)
+    /* the sizes tested here first: flush is a call, once per record */
+    if (!rc && c->out.len >= EX_FLUSH_BYTES)
         rc = flush(c, c->stage, &c->out, EX_FLUSH_BYTES, "stage");
-    if (!rc)
+    if (!rc && c->rbuf.len >= EX_FLUSH_BYTES)
         rc = flush(c, c->rej, &c->rbuf, EX_FLUSH_BYTES, "rejects");
     return rc;
 }
