@@ -244,46 +244,21 @@ sw_result sw_ec2_run_instances_body(const sw_ec2_run_request *req,
     return rc;
 }
 
-/* sw_ec2_terminate_body: see sw/ec2.h. */
-sw_result sw_ec2_terminate_body(const char *const *ids, size_t n, sw_buf *out,
-                                const char **why)
+/* ids_body: an `action` body for n instance ids (1 to max, each
+ * sw_ec2_instance_id_valid) into out: InstanceId.N, or with filter set,
+ * one filter of that name and the ids as its values. Returns SW_OK,
+ * SW_E_INVALID (*why: count_why, or the bad id line) or SW_E_NOMEM. */
+static sw_result ids_body(const char *action, const char *filter,
+                          const char *const *ids, size_t n, size_t max,
+                          const char *count_why, sw_buf *out,
+                          const char **why)
 {
     const char *dummy;
     if (!why)
         why = &dummy;
     *why = NULL;
-    if (n == 0 || n > SW_EC2_TERMINATE_MAX || !ids) {
-        *why = "TerminateInstances takes 1 to 1000 instance ids";
-        return SW_E_INVALID;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!sw_ec2_instance_id_valid(ids[i])) {
-            *why = "an instance id is not i- and 8 to 32 hex digits";
-            return SW_E_INVALID;
-        }
-    char name[40];
-    sw_result rc = sw_aws_query_start(out, "TerminateInstances",
-                                      SW_EC2_API_VERSION);
-    for (size_t i = 0; !rc && i < n; i++) {
-        snprintf(name, sizeof name, "InstanceId.%zu", i + 1);
-        rc = add_param(out, name, ids[i]);
-    }
-    if (rc)
-        *why = "out of memory";
-    return rc;
-}
-
-/* sw_ec2_describe_body: see sw/ec2.h. */
-sw_result sw_ec2_describe_body(const char *const *ids, size_t n,
-                               sw_ec2_lookup how, sw_buf *out,
-                               const char **why)
-{
-    const char *dummy;
-    if (!why)
-        why = &dummy;
-    *why = NULL;
-    if (n == 0 || n > SW_EC2_DESCRIBE_MAX || !ids) {
-        *why = "DescribeInstances: 1 to 100 instance ids per call";
+    if (n == 0 || n > max || !ids) {
+        *why = count_why;
         return SW_E_INVALID;
     }
     for (size_t i = 0; i < n; i++)
@@ -292,20 +267,39 @@ sw_result sw_ec2_describe_body(const char *const *ids, size_t n,
             return SW_E_INVALID;
         }
     char name[48];
-    sw_result rc = sw_aws_query_start(out, "DescribeInstances",
-                                      SW_EC2_API_VERSION);
-    if (!rc && how == SW_EC2_LOOKUP_FILTER)
-        rc = add_param(out, "Filter.1.Name", "instance-id");
+    sw_result rc = sw_aws_query_start(out, action, SW_EC2_API_VERSION);
+    if (!rc && filter)
+        rc = add_param(out, "Filter.1.Name", filter);
     for (size_t i = 0; !rc && i < n; i++) {
-        snprintf(name, sizeof name,
-                 how == SW_EC2_LOOKUP_FILTER ? "Filter.1.Value.%zu"
-                                             : "InstanceId.%zu",
-                 i + 1);
+        if (filter)
+            snprintf(name, sizeof name, "Filter.1.Value.%zu", i + 1);
+        else
+            snprintf(name, sizeof name, "InstanceId.%zu", i + 1);
         rc = add_param(out, name, ids[i]);
     }
     if (rc)
         *why = "out of memory";
     return rc;
+}
+
+/* sw_ec2_terminate_body: see sw/ec2.h. */
+sw_result sw_ec2_terminate_body(const char *const *ids, size_t n, sw_buf *out,
+                                const char **why)
+{
+    return ids_body("TerminateInstances", NULL, ids, n, SW_EC2_TERMINATE_MAX,
+                    "TerminateInstances takes 1 to 1000 instance ids", out,
+                    why);
+}
+
+/* sw_ec2_describe_body: see sw/ec2.h. */
+sw_result sw_ec2_describe_body(const char *const *ids, size_t n,
+                               sw_ec2_lookup how, sw_buf *out,
+                               const char **why)
+{
+    return ids_body("DescribeInstances",
+                    how == SW_EC2_LOOKUP_FILTER ? "instance-id" : NULL, ids,
+                    n, SW_EC2_DESCRIBE_MAX,
+                    "DescribeInstances takes 1 to 100 instance ids", out, why);
 }
 
 /* ---- answers ----------------------------------------------------------- */
