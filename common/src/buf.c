@@ -39,6 +39,7 @@ bool sw_cursor_eq_cstr(sw_cursor a, const char *s)
     return sw_cursor_eq(a, sw_cursor_from_cstr(s));
 }
 
+/* ascii_lower: c with A-Z mapped to a-z, any other byte unchanged. */
 static unsigned char ascii_lower(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;

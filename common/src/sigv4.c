@@ -492,7 +492,7 @@ static inline unsigned char lower(unsigned char c)
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* load64 / store64: unaligned 8-byte access. */
+/* load64: reads 8 bytes from p, unaligned. */
 static inline uint64_t load64(const void *p)
 {
     uint64_t v;
@@ -500,6 +500,7 @@ static inline uint64_t load64(const void *p)
     return v;
 }
 
+/* store64: writes v to 8 bytes at p, unaligned. */
 static inline void store64(void *p, uint64_t v)
 {
     memcpy(p, &v, 8);

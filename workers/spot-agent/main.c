@@ -64,6 +64,8 @@ static int env_bool(const char *name, int def, int *out)
     return 1;
 }
 
+/* main: reads the configuration (exit 2 before any call on a bad value),
+ * runs the agent (agent.c) and returns its exit code. */
 int main(void)
 {
     sw_log_init("spot-agent", SW_LOG_INFO, NULL);
