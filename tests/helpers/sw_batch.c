@@ -114,12 +114,10 @@ static int cmd_submit(sw_aws_client *c, int argc, char **argv)
         if (rc) {
             code = sw_helper_aws_fail(rc, &err);
         } else {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddTrueToObject(o, "ok");
+            cJSON *o = sw_helper_ok_new();
             cJSON_AddStringToObject(o, "jobId", id);
             cJSON_AddNumberToObject(o, "attempts", err.attempts);
-            sw_helper_print_line(o);
-            code = SW_EXIT_OK;
+            code = sw_helper_ok_print(o);
         }
     }
     for (size_t i = 0; i < ndeps; i++)
@@ -165,11 +163,9 @@ static int cmd_describe(sw_aws_client *c, int argc, char **argv)
     if (rc) {
         code = sw_helper_aws_fail(rc, &err);
     } else {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddTrueToObject(o, "ok");
+        cJSON *o = sw_helper_ok_new();
         cJSON_AddItemToObject(o, "jobs", jobs);
-        sw_helper_print_line(o);
-        code = SW_EXIT_OK;
+        code = sw_helper_ok_print(o);
     }
     for (size_t i = 0; owned && i < n; i++)
         free(owned[i]);
@@ -186,10 +182,7 @@ static int cmd_terminate(sw_aws_client *c, int argc, char **argv)
     sw_result rc = sw_batch_terminate_job(c, argv[0], argv[1], &err);
     if (rc)
         return sw_helper_aws_fail(rc, &err);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddTrueToObject(o, "ok");
-    sw_helper_print_line(o);
-    return SW_EXIT_OK;
+    return sw_helper_ok_print(sw_helper_ok_new());
 }
 
 /* cmd_publish: sw_batch sns-publish. Returns the exit code. */
@@ -214,11 +207,9 @@ static int cmd_publish(sw_aws_client *c, int argc, char **argv)
     sw_buf_free(&in);
     if (rc)
         return sw_helper_aws_fail(rc, &err);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddTrueToObject(o, "ok");
+    cJSON *o = sw_helper_ok_new();
     cJSON_AddStringToObject(o, "messageId", id);
-    sw_helper_print_line(o);
-    return SW_EXIT_OK;
+    return sw_helper_ok_print(o);
 }
 
 int main(int argc, char **argv)

@@ -102,12 +102,10 @@ static int cmd_run(sw_aws_client *c, int argc, char **argv)
     sw_buf_free(&ud);
     if (rc)
         return sw_helper_aws_fail(rc, &err);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddTrueToObject(o, "ok");
+    cJSON *o = sw_helper_ok_new();
     cJSON_AddStringToObject(o, "instanceId", id);
     cJSON_AddNumberToObject(o, "attempts", err.attempts);
-    sw_helper_print_line(o);
-    return SW_EXIT_OK;
+    return sw_helper_ok_print(o);
 }
 
 int main(int argc, char **argv)
@@ -131,14 +129,8 @@ int main(int argc, char **argv)
     } else if (!strcmp(cmd, "terminate")) {
         rc = sw_ec2_terminate_instances(c, (const char *const *)argv + 2,
                                         (size_t)(argc - 2), &err);
-        if (rc) {
-            code = sw_helper_aws_fail(rc, &err);
-        } else {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddTrueToObject(o, "ok");
-            sw_helper_print_line(o);
-            code = SW_EXIT_OK;
-        }
+        code = rc ? sw_helper_aws_fail(rc, &err)
+                  : sw_helper_ok_print(sw_helper_ok_new());
     } else {
         /* by id, so an unknown id is EC2's InvalidInstanceID.NotFound */
         sw_ec2_instance_state st[1];
@@ -149,11 +141,9 @@ int main(int argc, char **argv)
         if (rc) {
             code = sw_helper_aws_fail(rc, &err);
         } else {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddTrueToObject(o, "ok");
+            cJSON *o = sw_helper_ok_new();
             cJSON_AddStringToObject(o, "state", st[0].state);
-            sw_helper_print_line(o);
-            code = SW_EXIT_OK;
+            code = sw_helper_ok_print(o);
         }
     }
     sw_helper_aws_close(&h);

@@ -12,6 +12,7 @@
 
 #include "sw/aws.h"
 #include "sw/creds.h"
+#include "sw/exit.h"
 #include "sw/http.h"
 
 /* sw_helper_print_line: prints o as one line ("{}" if printing ran out of
@@ -23,6 +24,23 @@ static inline void sw_helper_print_line(cJSON *o)
     fflush(stdout);
     cJSON_free(s);
     cJSON_Delete(o);
+}
+
+/* sw_helper_ok_new: a new success answer, {"ok":true}, for the caller to
+ * add its fields to. */
+static inline cJSON *sw_helper_ok_new(void)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddTrueToObject(o, "ok");
+    return o;
+}
+
+/* sw_helper_ok_print: prints and deletes o (sw_helper_print_line);
+ * returns SW_EXIT_OK, the success exit code. */
+static inline int sw_helper_ok_print(cJSON *o)
+{
+    sw_helper_print_line(o);
+    return SW_EXIT_OK;
 }
 
 /* A helper's AWS client and what it rests on. */
