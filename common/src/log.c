@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sw/buf.h"
+#include "sw/rfc3339.h"
 
 static struct {
     char service[64];
@@ -55,21 +56,13 @@ void sw_log_init(const char *service, sw_log_level min_level, FILE *stream)
     g_log.stream = stream;
 }
 
-/* sw_time_rfc3339: "YYYY-MM-DDTHH:MM:SS.mmmZ" for now, in UTC. */
+/* sw_time_rfc3339: "YYYY-MM-DDTHH:MM:SS.mmmZ" for now, in UTC
+ * (sw_rfc3339_format_ms; "" past year 9999, which no clock here reaches). */
 void sw_time_rfc3339(char out[25])
 {
     struct timespec ts;
-    struct tm tm;
-    char tmp[64];
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    /* tmp is larger than any int field can make the text; years past 9999
-     * would not fit out[] anyway, so copy exactly 24 characters. */
-    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-    memcpy(out, tmp, 24);
-    out[24] = '\0';
+    (void)sw_rfc3339_format_ms(ts.tv_sec, ts.tv_nsec / 1000000, out);
 }
 
 /* write_line: prints obj unformatted plus '\n' to stream with a single

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sw/civil.h"
 #include "sw/sha256.h"
 
 /* Key cache size: a process signs for very few (region, service) pairs. */
@@ -115,33 +116,6 @@ void sw_sigv4_result_free(sw_sigv4_result *r)
 
 /* ---- dates ---------------------------------------------------------- */
 
-/* days_from_civil: days since 1970-01-01 of a proleptic Gregorian date
- * (H. Hinnant's algorithm; valid for years >= 0). */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long long era = y / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
-
-/* civil_from_days: the inverse of days_from_civil, for days >= 0. */
-static void civil_from_days(long long z, long long *y, unsigned *m,
-                            unsigned *d)
-{
-    z += 719468;
-    long long era = z / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (long long)yoe + era * 400 + (*m <= 2);
-}
-
 /* Largest time the YYYY form can carry: 9999-12-31T23:59:59Z. */
 #define MAX_SIGV4_TIME 253402300799LL
 
@@ -166,7 +140,7 @@ void sw_sigv4_format_date(time_t t, char out[17])
     long long days = tt / 86400, y;
     long long secs = tt % 86400;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    sw_civil_from_days(days, &y, &m, &d);
     put_digits(out, (unsigned long long)y, 4);
     put_digits(out + 4, m, 2);
     put_digits(out + 6, d, 2);
@@ -193,20 +167,16 @@ static long get_digits(const char *p, int n)
 /* sw_sigv4_parse_date: parses YYYYMMDDTHHMMSSZ (UTC) into *out. */
 sw_result sw_sigv4_parse_date(const char *s, time_t *out)
 {
-    static const unsigned char mdays[12] = {31, 29, 31, 30, 31, 30,
-                                            31, 31, 30, 31, 30, 31};
     if (!s || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
         return SW_E_INVALID;
     long y = get_digits(s, 4), mo = get_digits(s + 4, 2);
     long d = get_digits(s + 6, 2), h = get_digits(s + 9, 2);
     long mi = get_digits(s + 11, 2), se = get_digits(s + 13, 2);
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-        h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59)
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+        d > sw_days_in_month(y, (unsigned)mo) || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || se < 0 || se > 59)
         return SW_E_INVALID;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo == 2 && d == 29 && !leap)
-        return SW_E_INVALID;
-    long long t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL +
+    long long t = sw_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL +
                   h * 3600 + mi * 60 + se;
     if ((long long)(time_t)t != t)
         return SW_E_OVERFLOW;

@@ -2,10 +2,14 @@
  * for both of its callers: the credentials chain's Expiration (Z, as AWS
  * sends it, with or without a fraction) and jobs-api's scheduled_for
  * (offsets, fractions, leap years, and a clear error class for bad
- * input). */
+ * input); the log lines' millisecond form; and the calendar arithmetic
+ * under all of them (sw/civil.h), against known dates, against the host
+ * libc's gmtime_r/timegm for every day of years 0000-9999, and against
+ * itself (day after day) far outside that range. */
 #include <stdio.h>
 #include <string.h>
 
+#include "sw/civil.h"
 #include "sw/rfc3339.h"
 #include "sw_test.h"
 
@@ -118,10 +122,129 @@ static void test_format(void)
     }
 }
 
+/* days: sw_days_from_civil on ints, for short checks. */
+static long long days(long long y, unsigned m, unsigned d)
+{
+    return sw_days_from_civil(y, m, d);
+}
+
+/* civil_is: 1 if day z is y-m-d by sw_civil_from_days. */
+static int civil_is(long long z, long long y, unsigned m, unsigned d)
+{
+    long long yy;
+    unsigned mm, dd;
+    sw_civil_from_days(z, &yy, &mm, &dd);
+    return yy == y && mm == m && dd == d;
+}
+
+/* known dates, both directions, and the month lengths. */
+static void test_civil_known(void)
+{
+    CHECK_EQ_INT(days(1970, 1, 1), 0, "1970-01-01 is day 0");
+    CHECK_EQ_INT(days(1969, 12, 31), -1, "1969-12-31 is day -1");
+    CHECK_EQ_INT(days(2000, 3, 1), 11017, "2000-03-01");
+    CHECK_EQ_INT(days(2024, 2, 29), 19782, "2024-02-29 (leap day)");
+    CHECK_EQ_INT(days(2026, 11, 23), 20780, "2026-11-23 (1795458600 / 86400)");
+    CHECK_EQ_INT(days(0, 3, 1), -719468, "0000-03-01: the algorithm's day 0");
+    CHECK_EQ_INT(days(0, 1, 1), -719528, "0000-01-01");
+    CHECK_EQ_INT(days(9999, 12, 31), 2932896, "9999-12-31");
+    CHECK_EQ_INT(days(-1, 12, 31), -719529, "year -1 (1 BC) ends the day before");
+    CHECK(civil_is(0, 1970, 1, 1) && civil_is(-1, 1969, 12, 31) &&
+              civil_is(19782, 2024, 2, 29) && civil_is(19783, 2024, 3, 1) &&
+              civil_is(-719528, 0, 1, 1) && civil_is(-719529, -1, 12, 31) &&
+              civil_is(2932896, 9999, 12, 31) && civil_is(2932897, 10000, 1, 1),
+          "civil_from_days: the same dates back, negative years included");
+    CHECK(sw_days_in_month(2024, 2) == 29 && sw_days_in_month(2023, 2) == 28 &&
+              sw_days_in_month(1900, 2) == 28 &&
+              sw_days_in_month(2000, 2) == 29 && sw_days_in_month(0, 2) == 29 &&
+              sw_days_in_month(-4, 2) == 29 && sw_days_in_month(-100, 2) == 28 &&
+              sw_days_in_month(2026, 4) == 30 &&
+              sw_days_in_month(2026, 12) == 31 && sw_days_in_month(2026, 1) == 31,
+          "month lengths: leap years by 4, 100, 400, negative years too");
+}
+
+/* every day of 0000-9999 against the host libc (an independent
+ * implementation): the date of each day at noon by gmtime_r, and timegm of
+ * that date back to the day; then day after day far outside that range,
+ * where no libc is needed: each next day is the next date. */
+static void test_civil_sweep(void)
+{
+    long bad_libc = 0, bad_step = 0;
+    for (long long z = days(0, 1, 1); z <= days(9999, 12, 31); z++) {
+        time_t noon = (time_t)(z * 86400 + 43200);
+        struct tm tm;
+        long long y;
+        unsigned m, d;
+        sw_civil_from_days(z, &y, &m, &d);
+        if (!gmtime_r(&noon, &tm) || tm.tm_year + 1900LL != y ||
+            tm.tm_mon + 1 != (int)m || tm.tm_mday != (int)d ||
+            timegm(&tm) != noon || days(y, m, d) != z)
+            bad_libc++;
+    }
+    CHECK_EQ_INT(bad_libc, 0, "every day of 0000-9999 agrees with the libc");
+    long long y0;
+    unsigned m0, d0;
+    sw_civil_from_days(-20000000, &y0, &m0, &d0);
+    for (long long z = -20000000; z < 20000000; z += 1) {
+        long long y;
+        unsigned m, d;
+        sw_civil_from_days(z + 1, &y, &m, &d);
+        int next = d == d0 + 1 && m == m0 && y == y0 && (int)d <= sw_days_in_month(y, m);
+        int next_month = d == 1 && (int)d0 == sw_days_in_month(y0, m0) &&
+                         ((m == m0 + 1 && y == y0) ||
+                          (m0 == 12 && m == 1 && y == y0 + 1));
+        if ((!next && !next_month) || days(y, m, d) != z + 1)
+            bad_step++;
+        y0 = y, m0 = m, d0 = d;
+    }
+    CHECK_EQ_INT(bad_step, 0,
+                 "days -20M..20M (years -52k..56k): each the next date, "
+                 "and back");
+}
+
+/* the millisecond form (log lines), times before 1970 and year 0000. */
+static void test_format_more(void)
+{
+    char ms[SW_RFC3339_MS_LEN + 1], out[SW_RFC3339_LEN + 1];
+    CHECK(sw_rfc3339_format_ms(1795458600, 7, ms) == SW_OK &&
+              strcmp(ms, "2026-11-23T18:30:00.007Z") == 0,
+          "format_ms: three digits, zero-padded");
+    CHECK(sw_rfc3339_format_ms(1795458600, 999, ms) == SW_OK &&
+              strcmp(ms, "2026-11-23T18:30:00.999Z") == 0,
+          "format_ms: 999");
+    memset(ms, 'x', sizeof ms);
+    CHECK(sw_rfc3339_format_ms(1795458600, 1000, ms) == SW_E_INVALID &&
+              ms[0] == '\0', "format_ms: 1000 ms is INVALID, out \"\"");
+    CHECK(sw_rfc3339_format_ms(1795458600, -1, ms) == SW_E_INVALID,
+          "format_ms: negative ms is INVALID");
+    memset(ms, 'x', sizeof ms);
+    CHECK(sw_rfc3339_format_ms(253402300800, 0, ms) == SW_E_OVERFLOW &&
+              ms[0] == '\0', "format_ms: year 10000 is OVERFLOW, out \"\"");
+    CHECK(sw_rfc3339_format(-1, out) == SW_OK &&
+              strcmp(out, "1969-12-31T23:59:59Z") == 0,
+          "one second before the epoch (floored, not truncated)");
+    CHECK(sw_rfc3339_format(-62167219200, out) == SW_OK &&
+              strcmp(out, "0000-01-01T00:00:00Z") == 0, "the first second");
+    memset(out, 'x', sizeof out);
+    CHECK(sw_rfc3339_format(-62167219201, out) == SW_E_OVERFLOW &&
+              out[0] == '\0', "year -1 does not fit: OVERFLOW, out \"\"");
+    time_t t = 0;
+    CHECK(parse("0000-01-01T00:00:00Z", &t, NULL) == SW_OK &&
+              t == -62167219200, "parse year 0000");
+    CHECK(parse("1969-12-31T23:59:59Z", &t, NULL) == SW_OK && t == -1,
+          "parse before the epoch");
+    CHECK(parse("9999-12-31T23:59:59-23:59", &t, NULL) == SW_OK &&
+              t == 253402300799 + 23 * 3600 + 59 * 60,
+          "an offset may carry the instant past 9999");
+}
+
 int main(void)
 {
     test_good();
     test_bad();
     test_format();
+    test_civil_known();
+    test_civil_sweep();
+    test_format_more();
     return SW_TEST_DONE();
 }

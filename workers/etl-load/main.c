@@ -46,6 +46,7 @@
 #include "sw/http.h"
 #include "sw/log.h"
 #include "sw/objstore.h"
+#include "sw/rfc3339.h"
 #include "sw/s3.h"
 #include "sw/worker.h"
 
@@ -516,10 +517,10 @@ static int configure(loader *L)
         }
         snprintf(L->run_date, sizeof L->run_date, "%s", date);
     } else if (!workflow_date(L->run_date)) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(L->run_date, sizeof L->run_date, "%Y-%m-%d", &tm);
+        char now[SW_RFC3339_LEN + 1] = {0}; /* all NULs past year 9999 */
+        (void)sw_rfc3339_format(time(NULL), now);
+        memcpy(L->run_date, now, 10); /* its YYYY-MM-DD */
+        L->run_date[10] = '\0';
     }
     const char *dl = sw_env("ETL_WRITE_DEADLINE_SECONDS");
     L->deadline_ms = 60000;

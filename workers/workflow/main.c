@@ -48,6 +48,7 @@
 #include "sw/exit.h"
 #include "sw/http.h"
 #include "sw/log.h"
+#include "sw/rfc3339.h"
 #include "sw/worker.h"
 #include "sw/sns.h"
 
@@ -1062,9 +1063,8 @@ static int setup(run *r, const char *cmd, const char *arg)
             snprintf(r->start, sizeof r->start, "%s", t);
         } else {
             time_t now = time(NULL);
-            struct tm tm;
-            gmtime_r(&now, &tm);
-            strftime(r->start, sizeof r->start, "%Y-%m-%dT%H:%M:00Z", &tm);
+            /* to the minute, as EventBridge's own times are */
+            (void)sw_rfc3339_format(now - now % 60, r->start);
         }
     } else {
         const char *slash = strchr(arg, '/');

@@ -11,7 +11,8 @@
  * month or Feb 29th of a common year is out of range, never normalised
  * into the next month. Second 60 (a leap second) is accepted, as RFC 3339
  * allows, and counts as second 0 of the next minute; callers that want
- * 00-59 only check fields.second. */
+ * 00-59 only check fields.second. The calendar arithmetic is sw/civil.h's
+ * (no timegm/gmtime: the libc and TZ play no part). */
 #ifndef SW_RFC3339_H
 #define SW_RFC3339_H
 
@@ -20,7 +21,8 @@
 #include "sw/buf.h"
 #include "sw/error.h"
 
-#define SW_RFC3339_LEN 20u /* "YYYY-MM-DDTHH:MM:SSZ" without its NUL */
+#define SW_RFC3339_LEN 20u    /* "YYYY-MM-DDTHH:MM:SSZ" without its NUL */
+#define SW_RFC3339_MS_LEN 24u /* "YYYY-MM-DDTHH:MM:SS.mmmZ" without NUL */
 
 /* A parsed timestamp's fields as written, before the offset is applied. */
 typedef struct sw_rfc3339_fields {
@@ -43,5 +45,13 @@ sw_result sw_rfc3339_parse(sw_cursor s, time_t *out,
  * into out (SW_RFC3339_LEN + 1 bytes). Returns SW_OK, or SW_E_OVERFLOW
  * (out set to "") when t's year is outside 0000-9999. */
 sw_result sw_rfc3339_format(time_t t, char out[SW_RFC3339_LEN + 1]);
+
+/* sw_rfc3339_format_ms: t plus millis (0-999) as
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC; the log line's time) into out
+ * (SW_RFC3339_MS_LEN + 1 bytes). Returns SW_OK, SW_E_INVALID (millis out
+ * of range) or SW_E_OVERFLOW (year outside 0000-9999); out is "" on
+ * error. */
+sw_result sw_rfc3339_format_ms(time_t t, long millis,
+                               char out[SW_RFC3339_MS_LEN + 1]);
 
 #endif
