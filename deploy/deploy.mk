@@ -7,11 +7,12 @@
 #
 # Optional: ACCOUNT (else sts get-caller-identity), WORKERS (default: every
 # workers/*/deploy.json), SUBNETS + SECURITY_GROUP (default: the default
-# VPC's), ASSIGN_PUBLIC_IP (ENABLED), MAX_VCPUS (16). Credentials and
-# endpoints are the AWS CLI's own (AWS_PROFILE, AWS_ENDPOINT_URL, ...).
+# VPC's), ASSIGN_PUBLIC_IP (ENABLED), MAX_VCPUS (16), DEPLOY_JOBS (4 aws
+# calls at once across workers). Credentials and endpoints are the AWS CLI's
+# own (AWS_PROFILE, AWS_ENDPOINT_URL, ...).
 
 DEPLOY_VARS := REGION ACCOUNT WORKERS SUBNETS SECURITY_GROUP ASSIGN_PUBLIC_IP \
-               MAX_VCPUS IMAGES_DIR DRY_RUN KEEP_TABLES CONFIG_DIR
+               MAX_VCPUS IMAGES_DIR DRY_RUN KEEP_TABLES CONFIG_DIR DEPLOY_JOBS
 # Each setting reaches deploy.py in its environment, quoted for the shell.
 DEPLOY_ENV = $(foreach v,$(DEPLOY_VARS),$(v)='$(subst ','\'',$($(v)))')
 DEPLOY = env $(DEPLOY_ENV) python3 deploy/deploy.py

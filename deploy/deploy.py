@@ -16,7 +16,9 @@ REGION (else AWS_REGION, AWS_DEFAULT_REGION), ACCOUNT (else sts
 get-caller-identity), WORKERS (default: every workers/*/deploy.json),
 SUBNETS, SECURITY_GROUP (default: the default VPC's), ASSIGN_PUBLIC_IP
 (ENABLED), MAX_VCPUS (16), IMAGES_DIR (build/images), DRY_RUN, KEEP_TABLES,
-CONFIG_DIR (the repository: workers/, policies/, schedules/).
+CONFIG_DIR (the repository: workers/, policies/, schedules/), DEPLOY_JOBS
+(4: per-worker work of one step, e.g. the roles or the log groups, runs that
+many at once; output stays in worker order; 1 is fully sequential).
 
 Every AWS call runs `aws SERVICE OPERATION ... --region R --output json` as a
 subprocess. Bad configuration is found before the first call: one line on
@@ -29,7 +31,9 @@ import re
 import shlex
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 # Where workers/*/deploy.json, policies/ and schedules/ are read from (tests
@@ -395,6 +399,11 @@ class Settings:
         if self.account and not re.fullmatch(r"[0-9]{12}", self.account):
             raise ConfigError(f"ACCOUNT {self.account!r} is not 12 digits")
         self.dry_run = truthy(env.get("DRY_RUN"))
+        try:
+            self.jobs = int(env.get("DEPLOY_JOBS") or 4)
+            assert 1 <= self.jobs <= 32
+        except (ValueError, AssertionError):
+            raise ConfigError("DEPLOY_JOBS must be an integer 1..32")
         self.keep_tables = truthy(env.get("KEEP_TABLES"))
         self.images_dir = env.get("IMAGES_DIR") or \
             os.path.join(ROOT, "build", "images")
@@ -441,6 +450,7 @@ class Aws:
     def __init__(self, s):
         self.s = s
         self.skipped = 0
+        self.lock = threading.Lock()
         self.env = dict(os.environ, AWS_PAGER="")
 
     def call(self, service, op, *args, mutate=False, ok=()):
@@ -456,10 +466,11 @@ class Aws:
         line = shlex.join(argv)
         if self.s.dry_run:
             if mutate:
-                print(line, flush=True)
-                self.skipped += 1
+                emit(line)
+                with self.lock:
+                    self.skipped += 1
                 return None
-            print(f"# ran: {line}", flush=True)
+            emit(f"# ran: {line}")
         p = subprocess.run(argv + ["--output", "json"], env=self.env,
                            capture_output=True, text=True)
         if p.returncode != 0:
@@ -472,14 +483,64 @@ class Aws:
 
 
 DRY = []
+# Inside pmap each thread keeps its lines in _OUT.lines until they can be
+# printed in item order.
+_OUT = threading.local()
+
+
+def emit(line):
+    """Prints one output line, or keeps it for pmap to print in order."""
+    lines = getattr(_OUT, "lines", None)
+    if lines is None:
+        print(line, flush=True)
+    else:
+        lines.append(line)
 
 
 def say(what, status):
     """One status line per resource ("# ... (dry run)" in a dry run)."""
     if DRY:
-        print(f"# {what}: {status} (dry run: not done)", flush=True)
+        emit(f"# {what}: {status} (dry run: not done)")
     else:
-        print(f"{what}: {status}", flush=True)
+        emit(f"{what}: {status}")
+
+
+def pmap(s, fn, items):
+    """Runs fn(item) for every item, up to s.jobs (DEPLOY_JOBS) at once, and
+    prints each item's lines in item order, as a sequential loop would.
+    On an error no further item starts; the lines of the items before the
+    first failing one (in item order) and that item's own are printed and
+    its error is raised, once. Returns fn's answers in item order."""
+    items = list(items)
+    if s.jobs <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    stop = threading.Event()
+
+    def run(x):
+        """fn(x) with its lines kept: ("ok"|"error"|"skipped", value, lines)."""
+        if stop.is_set():
+            return "skipped", None, []
+        _OUT.lines = []
+        try:
+            return "ok", fn(x), _OUT.lines
+        except BaseException as e:  # AwsError, or a bug: raised in order
+            stop.set()
+            return "error", e, _OUT.lines
+        finally:
+            _OUT.lines = None
+
+    out = []
+    with ThreadPoolExecutor(max_workers=s.jobs) as ex:
+        for kind, value, lines in [f.result() for f in
+                                   [ex.submit(run, x) for x in items]]:
+            for ln in lines:
+                print(ln, flush=True)
+            if kind == "error":
+                raise value
+            # "skipped" only follows an earlier item's error (items start
+            # in order), which was raised above.
+            out.append(value)
+    return out
 
 
 def tag_list(extra=None):
@@ -598,9 +659,9 @@ def iam_roles(aws, s):
         {"Sid": "Logs", "Effect": "Allow",
          "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": groups}]}
-    roles = all_roles(aws)
-    arns = {"exec": ensure_role(aws, EXEC_ROLE, trust("ecs-tasks.amazonaws.com"),
-                                {"pull-and-log": exec_policy}, roles)}
+    # (key in arns, role name, trust policy, inline policies), in order.
+    want = [("exec", EXEC_ROLE, trust("ecs-tasks.amazonaws.com"),
+             {"pull-and-log": exec_policy})]
     for w in s.workers:
         text = w["policy_text"]
         for k, v in (("Region", s.region), ("AccountId", s.account),
@@ -608,9 +669,9 @@ def iam_roles(aws, s):
                      ("TableName", (w.get("table") or {}).get("name", "")),
                      ("InputBucket", w.get("input_bucket") or "")):
             text = text.replace("${%s}" % k, v)
-        arns[w["name"]] = ensure_role(
-            aws, f"{PROJECT}-{w['name']}-job", trust("ecs-tasks.amazonaws.com"),
-            {"worker": json.loads(text)}, roles)
+        want.append((w["name"], f"{PROJECT}-{w['name']}-job",
+                     trust("ecs-tasks.amazonaws.com"),
+                     {"worker": json.loads(text)}))
     # EventBridge submits only the scheduled workers' jobs (an array job's
     # runner submits its own), so the events role names only those.
     jobdefs = []
@@ -621,8 +682,11 @@ def iam_roles(aws, s):
         "Sid": "SubmitOurJobs", "Effect": "Allow",
         "Action": ["batch:SubmitJob"],
         "Resource": [s.arn("batch", f"job-queue/{QUEUE}")] + jobdefs}]}
-    arns["events"] = ensure_role(aws, EVENTS_ROLE, trust("events.amazonaws.com"),
-                                 {"submit-job": events_policy}, roles)
+    want.append(("events", EVENTS_ROLE, trust("events.amazonaws.com"),
+                 {"submit-job": events_policy}))
+    roles = all_roles(aws)
+    arns = dict(zip([x[0] for x in want], pmap(
+        s, lambda x: ensure_role(aws, x[1], x[2], x[3], roles), want)))
     arns["batch"] = batch_service_role(aws, roles)
     return arns
 
@@ -645,7 +709,9 @@ def table_names(aws):
 def log_groups(aws, s):
     """/scratchwork/W per worker, tagged, with the configured retention."""
     have = our_log_groups(aws)
-    for w in s.workers:
+
+    def one(w):
+        """Worker w's log group."""
         name = f"/{PROJECT}/{w['name']}"
         g = have.get(name)
         st = []
@@ -666,6 +732,7 @@ def log_groups(aws, s):
             if g is not None:
                 st.append("retention updated")
         say(f"log group {name}", ", ".join(st) or "unchanged")
+    pmap(s, one, s.workers)
 
 
 def graphs(aws, s):
@@ -709,7 +776,10 @@ def tables(aws, s):
     """DynamoDB tables: on-demand, PITR on, TTL where configured, tagged."""
     pairs = [(w, t) for w in s.workers for t in w["tables"]]
     existing = table_names(aws) if pairs else set()
-    for w, t in pairs:
+
+    def one(pair):
+        """Table t of worker w (pair = (w, t))."""
+        w, t = pair
         name = t["name"]
         keys = [("HASH", t["hash_key"])] + \
             ([("RANGE", t["range_key"])] if t.get("range_key") else [])
@@ -719,16 +789,17 @@ def tables(aws, s):
         st = []
         arn = s.arn("dynamodb", f"table/{name}")
         if r is None:
-            c = aws.call("dynamodb", "create-table", "--table-name", name,
-                     "--attribute-definitions", compact(
-                         [{"AttributeName": k["name"], "AttributeType": k["type"]}
-                          for _, k in keys]),
-                     "--key-schema", compact(
-                         [{"AttributeName": k["name"], "KeyType": kt}
-                          for kt, k in keys]),
-                     "--billing-mode", "PAY_PER_REQUEST",
-                     "--tags", compact(tag_list({"worker": w["name"]})),
-                     mutate=True)
+            c = aws.call(
+                "dynamodb", "create-table", "--table-name", name,
+                "--attribute-definitions", compact(
+                    [{"AttributeName": k["name"], "AttributeType": k["type"]}
+                     for _, k in keys]),
+                "--key-schema", compact(
+                    [{"AttributeName": k["name"], "KeyType": kt}
+                     for kt, k in keys]),
+                "--billing-mode", "PAY_PER_REQUEST",
+                "--tags", compact(tag_list({"worker": w["name"]})),
+                mutate=True)
             st.append("created")
             # AWS answers CREATING and is polled; an ACTIVE answer (moto)
             # needs no poll.
@@ -781,6 +852,7 @@ def tables(aws, s):
             if r is not None:
                 st.append("ttl on")
         say(f"dynamodb table {name}", ", ".join(st) or "unchanged")
+    pmap(s, one, pairs)
 
 
 # --- Batch ------------------------------------------------------------------
@@ -841,7 +913,10 @@ def compute_envs(aws, s, arns, subnets, sgs):
     """FARGATE_SPOT and FARGATE compute environments."""
     out = {}
     have = describe_ces(aws, [CE_SPOT, CE_ONDEMAND])
-    for name, kind in ((CE_SPOT, "FARGATE_SPOT"), (CE_ONDEMAND, "FARGATE")):
+
+    def one(nk):
+        """Compute environment nk = (name, type)."""
+        name, kind = nk
         res = {"type": kind, "maxvCpus": s.max_vcpus,
                "subnets": subnets, "securityGroupIds": sgs}
         ce = have.get(name)
@@ -879,6 +954,7 @@ def compute_envs(aws, s, arns, subnets, sgs):
                      lambda n=name: settled(describe_ce(aws, n)))
         say(f"batch compute environment {name}", ", ".join(st) or "unchanged")
         out[name] = s.arn("batch", f"compute-environment/{name}")
+    pmap(s, one, ((CE_SPOT, "FARGATE_SPOT"), (CE_ONDEMAND, "FARGATE")))
     return out
 
 
@@ -994,7 +1070,9 @@ def active_jobdefs(aws, s):
 def job_definitions(aws, s, arns):
     """One job definition per worker; a new revision only on a change."""
     have = active_jobdefs(aws, s)
-    for w in s.workers:
+
+    def one(w):
+        """Worker w's job definition."""
         name = f"{PROJECT}-{w['name']}"
         want = desired_jobdef(s, w, arns)
         revs = have.get(name, [])
@@ -1002,7 +1080,7 @@ def job_definitions(aws, s, arns):
                 normalize_jobdef(want, want):
             say(f"batch job definition {name}",
                 f"unchanged (revision {revs[-1]['revision']})")
-            continue
+            return
         res = aws.call(
             "batch", "register-job-definition", "--job-definition-name", name,
             "--type", "container", "--platform-capabilities", "FARGATE",
@@ -1012,6 +1090,7 @@ def job_definitions(aws, s, arns):
             "--tags", compact(want["tags"]), mutate=True)
         rev = res["revision"] if res else "new"
         say(f"batch job definition {name}", f"registered revision {rev}")
+    pmap(s, one, s.workers)
 
 
 # --- SQS, EventBridge -------------------------------------------------------------
@@ -1089,7 +1168,9 @@ def our_rules(aws):
 def rules(aws, s, queue_arn, arns, dlq_arn):
     """One EventBridge rule per schedules/*.json, its target the queue."""
     rules_now = our_rules(aws) if s.schedules else {}
-    for sch in s.schedules:
+
+    def one(sch):
+        """The rule of schedule sch."""
         name = f"{PROJECT}-{sch['name']}"
         desc = f"{PROJECT}: submit {sch['worker']} on {sch['schedule']}"
         r = rules_now.get(name)
@@ -1123,6 +1204,7 @@ def rules(aws, s, queue_arn, arns, dlq_arn):
             if r is not None:
                 st.append("target updated")
         say(f"events rule {name}", ", ".join(st) or "unchanged")
+    pmap(s, one, s.schedules)
 
 
 # --- ECR ----------------------------------------------------------------------
@@ -1144,7 +1226,9 @@ def ecr_repos(aws, s):
     # names them all).
     have = {x["repositoryName"]: x for x in aws.call(
         "ecr", "describe-repositories").get("repositories", [])}
-    for w in s.workers:
+
+    def one(w):
+        """Worker w's repository."""
         name = f"{PROJECT}/{w['name']}"
         repo = have.get(name)
         st = []
@@ -1183,6 +1267,7 @@ def ecr_repos(aws, s):
             if repo is not None:
                 st.append("lifecycle policy updated")
         say(f"ecr repository {name}", ", ".join(st) or "unchanged")
+    pmap(s, one, s.workers)
 
 
 # --- destroy ------------------------------------------------------------------
@@ -1196,16 +1281,18 @@ def destroy(aws, s):
         say(what, f"not tagged project={PROJECT}: left alone")
 
     have_rules = our_rules(aws) if s.schedules else {}
-    for sch in s.schedules:
+
+    def rule(sch):
+        """Removes schedule sch's rule."""
         name = f"{PROJECT}-{sch['name']}"
         r = have_rules.get(name)
         if r is None:
-            continue
+            return
         t = aws.call("events", "list-tags-for-resource", "--resource-arn",
                      r["Arn"])
         if not tagged(t.get("Tags")):
             foreign(f"events rule {name}")
-            continue
+            return
         ids = [x["Id"] for x in aws.call("events", "list-targets-by-rule",
                                          "--rule", name).get("Targets", [])]
         if ids:
@@ -1213,6 +1300,7 @@ def destroy(aws, s):
                      mutate=True)
         aws.call("events", "delete-rule", "--name", name, mutate=True)
         gone(f"events rule {name}")
+    pmap(s, rule, s.schedules)
     u = aws.call("sqs", "get-queue-url", "--queue-name", DLQ,
                  ok=("AWS.SimpleQueueService.NonExistentQueue",
                      "QueueDoesNotExist"))
@@ -1225,7 +1313,9 @@ def destroy(aws, s):
         else:
             foreign(f"sqs queue {DLQ}")
     jds = active_jobdefs(aws, s)
-    for w in s.workers:
+
+    def jobdef(w):
+        """Deregisters worker w's job definition revisions."""
         name = f"{PROJECT}-{w['name']}"
         for jd in jds.get(name, []):
             if tagged(jd.get("tags")):
@@ -1235,6 +1325,7 @@ def destroy(aws, s):
                 gone(f"batch job definition {name}:{jd['revision']}")
             else:
                 foreign(f"batch job definition {name}:{jd['revision']}")
+    pmap(s, jobdef, s.workers)
     q = describe_queue(aws, QUEUE)
     if q is not None and not tagged(q.get("tags")):
         foreign(f"batch job queue {QUEUE}")
@@ -1270,12 +1361,14 @@ def destroy(aws, s):
         gone(f"batch compute environment {name}")
     ts = [t for w in s.workers for t in w["tables"]]
     existing = table_names(aws) if ts else set()
-    for t in [t for t in ts if t["name"] in existing]:
+
+    def table(t):
+        """Deletes table t."""
         tg = aws.call("dynamodb", "list-tags-of-resource", "--resource-arn",
                       s.arn("dynamodb", f"table/{t['name']}"),
                       ok=("ResourceNotFoundException",))
         if tg is None:
-            continue
+            return
         if not tagged(tg.get("Tags")):
             foreign(f"dynamodb table {t['name']}")
         elif s.keep_tables:
@@ -1284,11 +1377,14 @@ def destroy(aws, s):
             aws.call("dynamodb", "delete-table", "--table-name", t["name"],
                      mutate=True)
             gone(f"dynamodb table {t['name']}")
+    pmap(s, table, [t for t in ts if t["name"] in existing])
     groups = our_log_groups(aws)
-    for w in s.workers:
+
+    def log_group(w):
+        """Deletes worker w's log group."""
         name = f"/{PROJECT}/{w['name']}"
         if name not in groups:
-            continue
+            return
         t = aws.call("logs", "list-tags-log-group", "--log-group-name", name)
         if tagged(t.get("tags")):
             aws.call("logs", "delete-log-group", "--log-group-name", name,
@@ -1296,16 +1392,19 @@ def destroy(aws, s):
             gone(f"log group {name}")
         else:
             foreign(f"log group {name}")
+    pmap(s, log_group, s.workers)
     roles = [EVENTS_ROLE] + [f"{PROJECT}-{w['name']}-job"
                              for w in reversed(s.workers)] + [EXEC_ROLE]
     have_roles = all_roles(aws)
-    for name in roles:
+
+    def role(name):
+        """Deletes role name and its policies."""
         r = have_roles.get(name)
         if r is None:
-            continue
+            return
         if not tagged(r.get("Tags")):
             foreign(f"iam role {name}")
-            continue
+            return
         for p in r.get("RolePolicyList", []):
             aws.call("iam", "delete-role-policy", "--role-name", name,
                      "--policy-name", p["PolicyName"], mutate=True)
@@ -1314,6 +1413,7 @@ def destroy(aws, s):
                      "--policy-arn", p["PolicyArn"], mutate=True)
         aws.call("iam", "delete-role", "--role-name", name, mutate=True)
         gone(f"iam role {name}")
+    pmap(s, role, roles)
 
 
 # --- main ------------------------------------------------------------------------

@@ -11,10 +11,11 @@ a counting `aws` first on PATH (it runs the real one) and the number of CLI
 processes each run started is printed as a "# aws calls" comment.
 
 Cost: each `aws` v1 process is ~0.6 s of Python start-up, so only the first
-deploy and the full destroy cover every worker; the repeat runs (second
-deploy, dry runs, refusal) name one or two WORKERS, and the env-change deploy
-covers all of them again to show that everything but the changed job
-definition stays unchanged.
+deploy, the first ecr-repos and the full destroy cover every worker; the
+repeat runs (second deploy, dry runs, second ecr-repos, second destroy,
+refusal) name one worker in WORKERS, and the env-change deploy covers all of
+them again to show that everything but the changed job definition stays
+unchanged.
 """
 import json
 import os
@@ -372,21 +373,18 @@ def test_deploy_creates():
 
 
 def test_second_deploy_unchanged():
-    # Two workers (btc-price: table with a range key, a schedule;
-    # workflow: two tables, a graph); test_env_change's full run shows the
-    # rest unchanged. The shared roles' policies name every worker, so a
-    # run over a few of them leaves those unchanged too.
-    rc, out, err = make("deploy", WORKERS="btc-price workflow")
+    # One worker (a table, a schedule); test_env_change's full run shows
+    # every other worker's resources unchanged. The shared roles' policies
+    # name every worker, so a run over a few of them leaves those unchanged.
+    rc, out, err = make("deploy", WORKERS="btc-price")
     t.ok(rc == 0 and out and all(ln.endswith("unchanged") or
                                  ln.endswith("unchanged (revision 1)")
                                  for ln in out) and
          "iam role scratchwork-ecs-execution: unchanged" in out and
          "iam role scratchwork-events: unchanged" in out and
-         "graph etl-daily in scratchwork-workflow-schedules: unchanged" in out
-         and "events rule scratchwork-etl-daily: unchanged" in out,
+         "events rule scratchwork-btc-price: unchanged" in out,
          "second deploy: every resource unchanged", "\n".join(out) + err)
-    others = [w for w in deploy_py.all_workers()
-              if w not in ("btc-price", "workflow")]
+    others = [w for w in deploy_py.all_workers() if w != "btc-price"]
     names = [f"scratchwork-{w}" for w in others] + \
         [f"/scratchwork/{w}:" for w in others] + \
         [f"table {x['name']}:" for w in others
@@ -445,9 +443,9 @@ def test_ecr_repos():
          ["untagged", "any"],
          "repository: immutable tags, scan on push, lifecycle, tagged",
          (r, lc, tags))
-    rc, out, err = make("ecr-repos")
-    t.eq((rc, out), (0, [f"ecr repository scratchwork/{w}: unchanged"
-                         for w in sorted(deploy_py.all_workers())]),
+    # Every repository gets the same settings: one shows the unchanged path.
+    rc, out, err = make("ecr-repos", WORKERS="btc-price")
+    t.eq((rc, out), (0, ["ecr repository scratchwork/btc-price: unchanged"]),
          "second make ecr-repos: unchanged")
 
 
@@ -482,8 +480,57 @@ def test_destroy():
          api("iam").get_role(RoleName="scratchwork-events"),
          "destroy leaves an untagged resource with our name alone", out)
     rc, out, err = deploy("deploy", ENV, WORKERS="btc-price")
-    t.ok(rc == 1 and "not tagged project=scratchwork" in err,
+    t.ok(rc == 1 and "not tagged project=scratchwork" in err and
+         len(err.splitlines()) == 1,
          "deploy refuses to adopt it", err)
+
+
+def test_pmap():
+    """deploy.py's DEPLOY_JOBS pool, in process with a stand-in fn: lines in
+    item order whatever the finishing order, the first failing item's error
+    raised once, nothing started after it."""
+    import contextlib
+    import io
+    import threading
+    import time
+
+    class S:
+        jobs = 3
+    started = []
+    lock = threading.Lock()
+
+    def fn(i):
+        with lock:
+            started.append(i)
+        deploy_py.say(f"item {i}", "begun")
+        time.sleep(0.05 * (5 - i % 5))   # later items finish first
+        if i in (4, 6):
+            raise deploy_py.AwsError(f"item {i} failed")
+        deploy_py.say(f"item {i}", "done")
+        return i * 10
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        got = deploy_py.pmap(S, fn, range(4))
+    t.eq((got, buf.getvalue().splitlines()),
+         ([0, 10, 20, 30], [f"item {i}: {w}" for i in range(4)
+                            for w in ("begun", "done")]),
+         "DEPLOY_JOBS pool: answers and lines in item order")
+    buf = io.StringIO()
+    started.clear()
+    err = None
+    with contextlib.redirect_stdout(buf):
+        try:
+            deploy_py.pmap(S, fn, range(20))
+        except deploy_py.AwsError as e:
+            err = str(e)
+    want = [f"item {i}: {w}" for i in range(4) for w in ("begun", "done")] \
+        + ["item 4: begun"]
+    t.ok(err == "item 4 failed" and buf.getvalue().splitlines() == want and
+         max(started) < 4 + S.jobs,
+         "DEPLOY_JOBS pool: the first failure in item order is raised once, "
+         "after the lines before it; no item starts after it",
+         (err, buf.getvalue(), started))
 
 
 def test_bad_config():
@@ -540,6 +587,7 @@ def test_bad_config():
         ('policy Action "dynamodb:*"', {}, policy(["dynamodb:*"]), "wildcard"),
         ("missing image digest", {"IMAGES_DIR": os.path.join(tmp, "none")},
          None, "make images"),
+        ("DEPLOY_JOBS=0", {"DEPLOY_JOBS": "0"}, None, "DEPLOY_JOBS"),
     ]
     for what, var, edit, needle in cases:
         env = dict(base)
@@ -562,7 +610,7 @@ def test_bad_config():
          "control: a good configuration does call the (stand-in) aws")
 
 
-for fn in (test_schedule_grammar, test_bad_config, test_dry_run_on_empty,
+for fn in (test_schedule_grammar, test_pmap, test_bad_config, test_dry_run_on_empty,
            test_deploy_creates, test_second_deploy_unchanged, test_env_change,
            test_ecr_repos, test_destroy):
     t.run(fn)
