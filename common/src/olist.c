@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sw/civil.h"
+
 #define COLS(a) a, sizeof a / sizeof a[0]
 
 static const sw_olist_column customers_cols[] = {
@@ -293,40 +295,20 @@ OL_INLINE int32_t dig(const char *p)
     return p[0] - '0';
 }
 
-/* days_in_month: 28-31 for month m (1-12) of year y (Gregorian). */
-static int32_t days_in_month(int32_t y, int32_t m)
-{
-    static const int8_t dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-                                31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return dm[m - 1];
-}
-
-/* Howard Hinnant's days_from_civil. */
+/* sw_olist_days_from_civil: see sw/olist.h (sw/civil.h's algorithm). */
 int32_t sw_olist_days_from_civil(int32_t y, int32_t m, int32_t d)
 {
-    y -= m <= 2;
-    int32_t era = (y >= 0 ? y : y - 399) / 400;
-    int32_t yoe = y - era * 400;
-    int32_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    return (int32_t)sw_days_from_civil(y, (unsigned)m, (unsigned)d);
 }
 
-/* Howard Hinnant's civil_from_days, formatted. */
+/* sw_olist_civil_from_days: see sw/olist.h; the date written as
+ * YYYY-MM-DD. */
 void sw_olist_civil_from_days(int32_t days, char out[11])
 {
-    int32_t z = days + 719468;
-    int32_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int32_t doe = z - era * 146097;
-    int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int32_t mp = (5 * doy + 2) / 153;
-    int32_t d = doy - (153 * mp + 2) / 5 + 1;
-    int32_t m = mp < 10 ? mp + 3 : mp - 9;
-    int32_t y = yoe + era * 400 + (m <= 2);
-    int32_t parts[3] = {y, m, d};
+    long long yl;
+    unsigned mu, du;
+    sw_civil_from_days(days, &yl, &mu, &du);
+    int32_t parts[3] = {(int32_t)yl, (int32_t)mu, (int32_t)du};
     static const int8_t width[3] = {4, 2, 2};
     char *p = out;
     for (int k = 0; k < 3; k++) {
@@ -355,7 +337,7 @@ OL_INLINE sw_result date_at(const char *p, int32_t *days)
     int32_t y = dig(p) * 1000 + dig(p + 1) * 100 + dig(p + 2) * 10 +
                 dig(p + 3);
     int32_t m = dig(p + 5) * 10 + dig(p + 6), d = dig(p + 8) * 10 + dig(p + 9);
-    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    if (m < 1 || m > 12 || d < 1 || d > (int32_t)sw_days_in_month(y, (unsigned)m))
         return SW_E_INVALID;
     if (days)
         *days = sw_olist_days_from_civil(y, m, d);

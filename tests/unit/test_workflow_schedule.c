@@ -193,12 +193,16 @@ static void test_invalid(void)
 
 static void test_time(void)
 {
-    CHECK(wf_time_ok("2026-11-23T05:00:00Z"), "EventBridge's time accepted");
+    CHECK(wf_time_ok("2026-11-23T05:00:00Z") &&
+              wf_time_ok("2028-02-29T05:00:00Z"),
+          "EventBridge's time accepted (a leap day too)");
     CHECK(!wf_time_ok("2026-11-23T05:00:00") &&
               !wf_time_ok("2026-13-23T05:00:00Z") &&
               !wf_time_ok("2026-11-23T24:00:00Z") &&
               !wf_time_ok("2026-11-23 05:00:00Z") &&
-              !wf_time_ok("2026-11-23T05:00:00.000Z") && !wf_time_ok(""),
+              !wf_time_ok("2026-11-23T05:00:00.000Z") && !wf_time_ok("") &&
+              !wf_time_ok("2026-02-31T05:00:00Z") &&
+              !wf_time_ok("2027-02-29T05:00:00Z"),
           "other shapes refused");
 }
 

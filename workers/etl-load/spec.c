@@ -7,6 +7,7 @@
 
 #include "sw/csv.h"
 #include "sw/dynamodb.h"
+#include "sw/olist.h"
 
 /* Bits for el_spec.number. */
 #define N(i) (1u << (i))
@@ -39,31 +40,11 @@ const el_spec *el_specs(size_t *n)
     return SPECS;
 }
 
-/* digits: the value of c[at..at+len) as decimal digits, or -1. */
-static int digits(sw_cursor c, size_t at, size_t len)
-{
-    int v = 0;
-    for (size_t i = at; i < at + len; i++) {
-        if (c.ptr[i] < '0' || c.ptr[i] > '9')
-            return -1;
-        v = v * 10 + (c.ptr[i] - '0');
-    }
-    return v;
-}
-
 /* el_date_valid: YYYY-MM-DD with a real month and day (leap years
- * included). Returns 1 or 0. */
+ * included), by the same parser extract uses. Returns 1 or 0. */
 int el_date_valid(sw_cursor c)
 {
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-                                31};
-    if (c.len != 10 || c.ptr[4] != '-' || c.ptr[7] != '-')
-        return 0;
-    int y = digits(c, 0, 4), m = digits(c, 5, 2), d = digits(c, 8, 2);
-    if (y < 0 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && d == 29 && !leap);
+    return sw_olist_parse_date(c, NULL) == SW_OK;
 }
 
 /* integer_ok: true for an optional '-' and 1 to 38 digits (DynamoDB's

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "sw/rfc3339.h"
 
 /* Where a message points: "source: step \"x\": " or "source: steps[3]: ". */
 typedef struct ctx {
@@ -501,20 +504,12 @@ void wf_schedule_free(wf_schedule *s)
     memset(s, 0, sizeof *s);
 }
 
-/* wf_time_ok: see schedule.h. */
+/* wf_time_ok: see schedule.h. The one shape EventBridge's time takes
+ * (YYYY-MM-DDTHH:MM:SSZ), checked by the shared RFC 3339 parser so a day
+ * past the month's end (Feb 31) is refused too. */
 int wf_time_ok(const char *s)
 {
-    static const char pat[] = "dddd-dd-ddTdd:dd:ddZ";
-    if (strlen(s) != sizeof pat - 1)
-        return 0;
-    for (size_t i = 0; pat[i]; i++)
-        if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
-            return 0;
-    int mo = (s[5] - '0') * 10 + (s[6] - '0');
-    int d = (s[8] - '0') * 10 + (s[9] - '0');
-    int h = (s[11] - '0') * 10 + (s[12] - '0');
-    int mi = (s[14] - '0') * 10 + (s[15] - '0');
-    int se = (s[17] - '0') * 10 + (s[18] - '0');
-    return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 &&
-           se <= 60;
+    time_t t;
+    return strlen(s) == SW_RFC3339_LEN && s[10] == 'T' && s[19] == 'Z' &&
+           sw_rfc3339_parse(sw_cursor_from_cstr(s), &t, NULL) == SW_OK;
 }
