@@ -238,6 +238,7 @@ def test_diamond(w):
          {"root": [], "left": [ids["root"]], "right": [ids["root"]],
           "join": sorted([ids["left"], ids["right"]])},
          "diamond: dependsOn as Batch holds it (describe_jobs)")
+    t.eq({n: {e["name"]: e["value"] for e in jobs[ids[n]]["container"].get("environment", [])}.get("WORKFLOW_RUN_ID") for n in ids}, {n: f"{sid}/{when}" for n in ids}, "diamond: each submitted step's environment holds WORKFLOW_RUN_ID = the run id (describe_jobs)")  # noqa: E501
     created = {n: jobs[ids[n]]["createdAt"] for n in ids}
     t.ok(created["root"] <= min(created["left"], created["right"]) and
          max(created["left"], created["right"]) <= created["join"],
