@@ -2,7 +2,7 @@
  * memory store with a scripted DescribeInstances: grace period,
  * SCHEDULED / FAILED like an interruption, which instances are terminated,
  * jobs left alone, a callback winning the race, a failed lookup keeping
- * the clocks, pagination. The real EC2 call is exercised against moto by
+ * the clocks, pagination; stale heartbeats (test_heartbeat). The real EC2 call is exercised against moto by
  * tests/integration/test_jobs_api.py. */
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +135,7 @@ static void set(const char *id, jobs_status st, const char *iid)
     next.status = st;
     snprintf(next.instance_id, sizeof next.instance_id, "%s", iid);
     app.store.ops->update(app.store.ctx, &next, cur.status, cur.attempt,
-                          NULL);
+                          NULL, NULL);
     jobs_job_free(&cur);
     jobs_job_free(&next);
 }
@@ -157,6 +157,159 @@ static void test_gone(void)
               jobs_instance_gone("stopping") && jobs_instance_gone("stopped") &&
               !jobs_instance_gone("running") && !jobs_instance_gone("pending"),
           "gone: unknown, shutting-down, terminated, stopping, stopped");
+}
+
+/* The store the heartbeat tests use: the memory store with a hook run
+ * before each update (a heartbeat landing between the reaper's listing
+ * and its write). */
+static jobs_store inner;
+static jobs_store_ops hooked_ops;
+static void (*update_hook)(void);
+
+/* hooked_update: runs update_hook once, then the memory store's update. */
+static sw_result hooked_update(void *ctx, const jobs_job *next,
+                               jobs_status from, int from_attempt,
+                               const char *from_beat, sw_aws_error *err)
+{
+    if (update_hook) {
+        void (*h)(void) = update_hook;
+        update_hook = NULL;
+        h();
+    }
+    return inner.ops->update(ctx, next, from, from_attempt, from_beat, err);
+}
+
+/* set_beat: a RUNNING job's last_heartbeat, written as a heartbeat would
+ * (the store's beat op, conditional on RUNNING + attempt). Returns its
+ * result. */
+static sw_result set_beat(const char *id, int attempt, const char *stamp)
+{
+    return app.store.ops->beat(app.store.ctx, id, attempt, stamp, NULL);
+}
+
+static char beat_race_id[JOBS_ID_LEN + 1];
+
+/* beat_lands: a heartbeat of beat_race_id lands. */
+static void beat_lands(void)
+{
+    set_beat(beat_race_id, 0, "2026-11-23T18:35:00.500Z");
+}
+
+/* test_heartbeat: the stale-heartbeat decision (pure, fake clock) and the
+ * reaper acting on it: requeue / FAILED, instance terminated, a fresh,
+ * missing or disabled heartbeat left alone, a heartbeat winning the race,
+ * the store's beat condition. */
+static void test_heartbeat(void)
+{
+    const time_t t0 = 1795458600; /* 2026-11-23T18:30:00Z */
+    jobs_job j;
+    jobs_job_init(&j);
+    j.status = JOBS_RUNNING;
+    snprintf(j.last_heartbeat, sizeof j.last_heartbeat,
+             "2026-11-23T18:30:00.123Z");
+    long age = -1;
+    CHECK(!jobs_heartbeat_stale(&j, t0 + 300, 300, &age) && age == -1,
+          "heartbeat 300 s old, timeout 300: not stale");
+    CHECK(jobs_heartbeat_stale(&j, t0 + 301, 300, &age) && age == 301,
+          "301 s old: stale, age 301");
+    CHECK(!jobs_heartbeat_stale(&j, t0 + 100000, 0, &age),
+          "timeout 0: never stale");
+    j.status = JOBS_LAUNCHING;
+    CHECK(!jobs_heartbeat_stale(&j, t0 + 100000, 300, &age),
+          "not RUNNING: never stale");
+    j.status = JOBS_RUNNING;
+    snprintf(j.last_heartbeat, sizeof j.last_heartbeat, "2026-11-23T18:30");
+    CHECK(!jobs_heartbeat_stale(&j, t0 + 100000, 300, &age),
+          "an unreadable heartbeat: not stale");
+    j.last_heartbeat[0] = '\0';
+    CHECK(!jobs_heartbeat_stale(&j, t0 + 100000, 300, &age),
+          "no heartbeat recorded (before heartbeats existed): not stale");
+    snprintf(j.last_heartbeat, sizeof j.last_heartbeat,
+             "2026-11-23T18:30:00Z");
+    CHECK(jobs_heartbeat_stale(&j, t0 + 400, 300, &age) && age == 400,
+          "a time without milliseconds is read too");
+
+    jobs_store_mem_new(&inner);
+    hooked_ops = *inner.ops;
+    hooked_ops.update = hooked_update;
+    app.store = (jobs_store){&hooked_ops, inner.ctx};
+    n_terminated = 0;
+    jobs_reaper *r = NULL;
+    jobs_reaper_new(&app, 120, fake_describe, NULL, &r);
+
+    /* All instances "running" (the i-0a11 prefix): only heartbeats
+     * matter. */
+    char stale[37], fresh[37], legacy[37], last[37], launching[37];
+    add_job(JOBS_RUNNING, 0, "i-0a110000000000001", stale);
+    add_job(JOBS_RUNNING, 0, "i-0a110000000000002", fresh);
+    add_job(JOBS_RUNNING, 0, "i-0a110000000000003", legacy);
+    add_job(JOBS_RUNNING, 1, "i-0a110000000000004", last);
+    add_job(JOBS_LAUNCHING, 0, "i-0a110000000000005", launching);
+    CHECK(set_beat(stale, 0, "2026-11-23T18:30:00.000Z") == SW_OK &&
+              set_beat(fresh, 0, "2026-11-23T18:33:00.000Z") == SW_OK &&
+              set_beat(last, 1, "2026-11-23T18:30:00.000Z") == SW_OK,
+          "beat: accepted for RUNNING jobs at their attempt");
+    CHECK(set_beat(stale, 1, "2026-11-23T18:31:00.000Z") == SW_E_CONDITION &&
+              set_beat(launching, 0, "2026-11-23T18:31:00.000Z") ==
+                  SW_E_CONDITION &&
+              set_beat("00000000-0000-4000-8000-000000000000", 0,
+                       "2026-11-23T18:31:00.000Z") == SW_E_CONDITION,
+          "beat: refused for another attempt, a LAUNCHING job, no job");
+
+    CHECK_EQ_INT(jobs_reaper_pass(r, t0 + 301), 0,
+                 "timeout 0 (the reaper's default): nothing reaped");
+    jobs_reaper_set_heartbeat_timeout(r, 300);
+    CHECK_EQ_INT(jobs_reaper_pass(r, t0 + 300), 0,
+                 "timeout 300, heartbeats 300 s old: nothing reaped");
+    CHECK_EQ_INT(jobs_reaper_pass(r, t0 + 301), 2,
+                 "301 s without a heartbeat: two reaped");
+    j = get(stale);
+    CHECK(j.status == JOBS_SCHEDULED && j.attempt == 1 &&
+              !j.instance_id[0] && !j.last_heartbeat[0] &&
+              strcmp(j.last_event, "schedule:0") == 0 &&
+              strcmp(j.scheduled_for, "2026-11-23T18:30:30Z") == 0,
+          "stale -> SCHEDULED, attempt 1, backoff, heartbeat cleared");
+    jobs_job_free(&j);
+    j = get(last);
+    CHECK(j.status == JOBS_FAILED &&
+              strcmp(j.error_message, "no heartbeat for 301s (last "
+                     "2026-11-23T18:30:00.000Z); gave up after 2 attempts")
+                  == 0,
+          "stale on the last attempt -> FAILED with the reason");
+    jobs_job_free(&j);
+    CHECK(n_terminated == 2 && was_terminated("i-0a110000000000001") &&
+              was_terminated("i-0a110000000000004"),
+          "their (still running) instances are terminated");
+    j = get(fresh);
+    jobs_job j2 = get(legacy), j3 = get(launching);
+    CHECK(j.status == JOBS_RUNNING && j2.status == JOBS_RUNNING &&
+              j3.status == JOBS_LAUNCHING,
+          "a fresh heartbeat, no heartbeat at all, LAUNCHING: left alone");
+    jobs_job_free(&j);
+    jobs_job_free(&j2);
+    jobs_job_free(&j3);
+
+    /* A heartbeat lands between the listing and the write: it wins. */
+    add_job(JOBS_RUNNING, 0, "i-0a110000000000006", beat_race_id);
+    set_beat(beat_race_id, 0, "2026-11-23T18:30:00.000Z");
+    update_hook = beat_lands;
+    int before = n_terminated;
+    CHECK_EQ_INT(jobs_reaper_pass(r, t0 + 400), 0, "a heartbeat won the "
+                 "race: nothing reaped");
+    j = get(beat_race_id);
+    CHECK(j.status == JOBS_RUNNING && j.attempt == 0 &&
+              strcmp(j.last_heartbeat, "2026-11-23T18:35:00.500Z") == 0 &&
+              n_terminated == before,
+          "... RUNNING with the new heartbeat, nothing terminated");
+    jobs_job_free(&j);
+    CHECK_EQ_INT(jobs_reaper_pass(r, t0 + 601), 2, "silent since (301 s, "
+                 "and the fresh one's 421 s): both reaped");
+    j = get(beat_race_id);
+    CHECK(j.status == JOBS_SCHEDULED && j.attempt == 1,
+          "... the race's winner too, on its next silence");
+    jobs_job_free(&j);
+    jobs_reaper_free(r);
+    jobs_store_mem_free(&inner);
 }
 
 int main(void)
@@ -285,5 +438,6 @@ int main(void)
 
     jobs_reaper_free(r);
     jobs_store_mem_free(&app.store);
+    test_heartbeat();
     return SW_TEST_DONE();
 }

@@ -154,10 +154,24 @@ static void json_cases(void)
               cb.kind == JOBS_CB_FAILED && cb.attempt == 2 &&
               strcmp(cb.error_message, "exit 3") == 0, "failed with message");
     cJSON_Delete(b);
+    b = cJSON_Parse("{\"heartbeat\":\"\",\"attempt\":4}");
+    CHECK(jobs_callback_parse(b, &cb, msg, sizeof msg) == SW_OK &&
+              cb.kind == JOBS_CB_HEARTBEAT && cb.attempt == 4 &&
+              strcmp(jobs_cb_kind_name(cb.kind), "heartbeat") == 0,
+          "heartbeat with attempt");
+    cJSON_Delete(b);
+    b = cJSON_Parse("{\"heartbeat\":\"\"}");
+    CHECK(jobs_callback_parse(b, &cb, msg, sizeof msg) == SW_OK &&
+              cb.kind == JOBS_CB_HEARTBEAT && cb.attempt == -1,
+          "heartbeat without attempt (the current one)");
+    cJSON_Delete(b);
     static const char *badcb[] = {
         "{\"schedule\":1}", "{\"running\":\"\",\"schedule\":\"\"}",
         "{\"error_message\":\"x\"}", "{\"attempt\":1.5}", "{\"attempt\":\"1\"}",
-        "{\"done\":\"\"}",
+        "{\"done\":\"\"}", "{\"heartbeat\":0}", "{\"heartbeat\":null}",
+        "{\"heartbeat\":\"\",\"running\":\"\"}",
+        "{\"heartbeat\":\"\",\"error_message\":\"x\"}",
+        "{\"heartbeat\":\"\",\"attempt\":-1}",
     };
     for (size_t i = 0; i < sizeof badcb / sizeof *badcb; i++) {
         b = cJSON_Parse(badcb[i]);

@@ -32,14 +32,15 @@ time_t jobs_app_now(const jobs_app *app);
 
 /* jobs_next_retry: next := cur moved back to SCHEDULED for attempt+1 at
  * now + backoff, or to FAILED ("reason; gave up after N attempts") when
- * attempt+1 reaches max_attempts. The instance id is cleared and
- * last_event set to `event`. Returns SW_OK or SW_E_NOMEM. */
+ * attempt+1 reaches max_attempts. The instance id and last_heartbeat are
+ * cleared and last_event set to `event`. Returns SW_OK or SW_E_NOMEM. */
 sw_result jobs_next_retry(const jobs_app *app, const jobs_job *cur,
                           const char *reason, const char *event,
                           jobs_job *next);
 
 /* jobs_commit: stores next if the job still has cur's status and attempt
- * (SW_E_CONDITION otherwise), logs the transition (job id, from, to,
+ * (and, for a RUNNING job, cur's last_heartbeat; SW_E_CONDITION
+ * otherwise), logs the transition (job id, from, to,
  * attempt, by) and, when next no longer runs on cur's instance
  * (SCHEDULED, DONE, FAILED), terminates it through app->terminate. */
 sw_result jobs_commit(const jobs_app *app, const jobs_job *cur,

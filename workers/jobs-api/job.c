@@ -94,7 +94,7 @@ static cJSON *env_names(const cJSON *env)
 
 /* jobs_job_view: id, status, docker_image, scheduled_for, env_vars
  * (names), attempt, created_at, updated_at, and instance_id /
- * error_message when set. */
+ * error_message / last_heartbeat when set. */
 cJSON *jobs_job_view(const jobs_job *j)
 {
     cJSON *o = cJSON_CreateObject();
@@ -114,6 +114,8 @@ cJSON *jobs_job_view(const jobs_job *j)
         ok = cJSON_AddStringToObject(o, "instance_id", j->instance_id);
     if (ok && j->error_message[0])
         ok = cJSON_AddStringToObject(o, "error_message", j->error_message);
+    if (ok && j->last_heartbeat[0])
+        ok = cJSON_AddStringToObject(o, "last_heartbeat", j->last_heartbeat);
     cJSON_Delete(names);
     if (!ok) {
         cJSON_Delete(o);

@@ -47,6 +47,11 @@ typedef struct jobs_job {
     /* The last callback applied, "<kind>:<attempt>", so that a repeated
      * identical callback is answered 200 instead of 409. */
     char last_event[JOBS_EVENT_MAX];
+    /* When the agent last said the job is alive (its running callback or a
+     * heartbeat), a JOBS_STAMP_LEN time; "" when it never did in this
+     * attempt. The reaper requeues a RUNNING job whose heartbeat is too
+     * old (reaper.h). */
+    char last_heartbeat[JOBS_STAMP_LEN + 1];
     cJSON *env;
 } jobs_job;
 

@@ -104,8 +104,12 @@ static void record_instance(jobs_launcher *l, const jobs_job *claimed,
                 snprintf(next.instance_id, sizeof next.instance_id, "%s",
                          instance_id);
                 jobs_stamp_now(next.updated_at);
-                rc = app->store.ops->update(app->store.ctx, &next, cur.status,
-                                            cur.attempt, &err);
+                /* RUNNING: a heartbeat landing meanwhile must not be
+                 * overwritten with the older value read (re-read). */
+                rc = app->store.ops->update(
+                    app->store.ctx, &next, cur.status, cur.attempt,
+                    cur.status == JOBS_RUNNING ? cur.last_heartbeat : NULL,
+                    &err);
             }
             jobs_job_free(&next);
             jobs_job_free(&cur);
@@ -322,6 +326,7 @@ sw_result jobs_launcher_start(const jobs_app *app,
         free(l);
         return SW_E_NOMEM;
     }
+    jobs_reaper_set_heartbeat_timeout(l->reaper, cfg->heartbeat_timeout_s);
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->wake, NULL);
     pthread_attr_t attr;

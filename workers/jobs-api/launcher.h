@@ -41,6 +41,7 @@ typedef struct jobs_launch_config {
     const char *agent_image;  /* JOBS_AGENT_IMAGE: the spot-agent image */
     long reap_interval_s;     /* JOBS_REAP_INTERVAL, default 60 */
     long reap_grace_s;        /* JOBS_REAP_GRACE, default 120 */
+    long heartbeat_timeout_s; /* JOBS_HEARTBEAT_TIMEOUT, default 300, 0 off */
 } jobs_launch_config;
 
 typedef struct jobs_launcher jobs_launcher;

@@ -22,6 +22,7 @@ sw_result jobs_next_retry(const jobs_app *app, const jobs_job *cur,
         return SW_E_NOMEM;
     int attempt = cur->attempt + 1;
     next->instance_id[0] = '\0';
+    next->last_heartbeat[0] = '\0'; /* the next attempt's agent has none */
     snprintf(next->last_event, sizeof next->last_event, "%s", event);
     jobs_stamp_now(next->updated_at);
     if (attempt >= app->max_attempts) {
@@ -45,7 +46,13 @@ sw_result jobs_commit(const jobs_app *app, const jobs_job *cur,
                       const jobs_job *next, const char *by, sw_aws_error *err)
 {
     jobs_store s = app->store;
-    sw_result rc = s.ops->update(s.ctx, next, cur->status, cur->attempt, err);
+    /* A RUNNING job's change also depends on the heartbeat read: the
+     * reaper's "no heartbeat for too long" must lose to a heartbeat that
+     * lands meanwhile (a callback that loses this way re-reads). */
+    const char *beat = cur->status == JOBS_RUNNING ? cur->last_heartbeat
+                                                   : NULL;
+    sw_result rc = s.ops->update(s.ctx, next, cur->status, cur->attempt, beat,
+                                 err);
     if (rc)
         return rc;
     cJSON *f = cJSON_CreateObject();

@@ -23,6 +23,9 @@
  *   JOBS_REAP_INTERVAL         seconds between reaper passes, default 60
  *   JOBS_REAP_GRACE            seconds an instance may be gone before its
  *                              job is retried, default 120
+ *   JOBS_HEARTBEAT_TIMEOUT     seconds a RUNNING job may go without a
+ *                              heartbeat before it is retried, default
+ *                              300 (0: never)
  *   JOBS_AMI_ID, JOBS_INSTANCE_TYPE (default t3.micro),
  *   JOBS_INSTANCE_PROFILE, JOBS_SUBNET_ID, JOBS_SECURITY_GROUP_IDS
  *                              the instances (AMI required with launcher)
@@ -102,7 +105,9 @@ static bool launch_config(jobs_launch_config *c, char *sg_buf,
         !env_long("JOBS_LAUNCH_TIMEOUT", 600, 5, 86400,
                   &c->launch_timeout_s) ||
         !env_long("JOBS_REAP_INTERVAL", 60, 1, 86400, &c->reap_interval_s) ||
-        !env_long("JOBS_REAP_GRACE", 120, 0, 86400, &c->reap_grace_s))
+        !env_long("JOBS_REAP_GRACE", 120, 0, 86400, &c->reap_grace_s) ||
+        !env_long("JOBS_HEARTBEAT_TIMEOUT", 300, 0, 86400,
+                  &c->heartbeat_timeout_s))
         return false;
     c->ami = sw_env("JOBS_AMI_ID");
     c->instance_type = sw_env("JOBS_INSTANCE_TYPE");

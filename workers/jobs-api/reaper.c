@@ -7,6 +7,7 @@
 
 #include "sw/ec2.h"
 #include "sw/log.h"
+#include "sw/rfc3339.h"
 
 /* Pages of the status listing: one DescribeInstances each. A pass reads at
  * most PAGES_MAX pages per status (10 000 jobs) and says so if there were
@@ -27,6 +28,7 @@ typedef struct suspect {
 struct jobs_reaper {
     const jobs_app *app;
     long grace_s;
+    long hb_timeout_s; /* 0: heartbeats are not checked */
     jobs_describe_fn describe;
     void *describe_ctx;
     suspect *s;
@@ -56,6 +58,28 @@ void jobs_reaper_free(jobs_reaper *r)
         return;
     free(r->s);
     free(r);
+}
+
+/* jobs_reaper_set_heartbeat_timeout: negative counts as 0 (off). */
+void jobs_reaper_set_heartbeat_timeout(jobs_reaper *r, long timeout_s)
+{
+    r->hb_timeout_s = timeout_s < 0 ? 0 : timeout_s;
+}
+
+/* jobs_heartbeat_stale: parses last_heartbeat (RFC 3339, as
+ * jobs_stamp_now writes it) and compares its age with the timeout. */
+bool jobs_heartbeat_stale(const jobs_job *j, time_t now, long timeout_s,
+                          long *age_s)
+{
+    if (j->status != JOBS_RUNNING || timeout_s <= 0 || !j->last_heartbeat[0])
+        return false;
+    time_t t;
+    if (sw_rfc3339_parse(sw_cursor_from_cstr(j->last_heartbeat), &t, NULL))
+        return false;
+    if (now - t <= (time_t)timeout_s)
+        return false;
+    *age_s = (long)(now - t);
+    return true;
 }
 
 /* jobs_reaper_suspects: the suspect count. */
@@ -102,20 +126,40 @@ static suspect *note_gone(jobs_reaper *r, const jobs_job *j, time_t now)
     return s;
 }
 
-/* reap: j (whose instance has been `state`, "" for unknown, for `gone_s`
- * seconds) back to SCHEDULED with attempt + 1, or FAILED, conditional on
- * its status and attempt. last_event is the interruption's, so the
- * agent's own "schedule" for this attempt, should it land after all, is
- * a harmless repeat. An instance EC2 does not know is not terminated.
+/* requeue: j back to SCHEDULED with attempt + 1, or FAILED with reason,
+ * conditional on what was read (status, attempt, heartbeat). last_event
+ * is the interruption's, so the agent's own "schedule" for this attempt,
+ * should it land after all, is a harmless repeat. The recorded instance
+ * is terminated unless `terminate` is false (EC2 does not know it).
  * Returns true when this write won. */
-static bool reap(jobs_reaper *r, const jobs_job *j, const char *state,
-                 long gone_s)
+static bool requeue(jobs_reaper *r, const jobs_job *j, const char *reason,
+                    bool terminate)
 {
-    const char *what = state[0] ? state : "unknown to EC2";
-    char reason[160], event[JOBS_EVENT_MAX];
-    snprintf(reason, sizeof reason, "instance %.63s %.15s for %lds without a "
-             "callback", j->instance_id, what, gone_s);
+    char event[JOBS_EVENT_MAX];
     snprintf(event, sizeof event, "schedule:%d", j->attempt);
+    jobs_job next;
+    sw_aws_error err;
+    memset(&err, 0, sizeof err);
+    sw_result rc = jobs_next_retry(r->app, j, reason, event, &next);
+    if (rc == SW_OK) {
+        jobs_job cur = *j; /* shallow: only read, env shared */
+        if (!terminate)
+            cur.instance_id[0] = '\0'; /* nothing left to terminate */
+        rc = jobs_commit(r->app, &cur, &next, "reaper", &err);
+    }
+    jobs_job_free(&next);
+    if (rc == SW_E_CONDITION)
+        sw_log_msgf(SW_LOG_INFO, "job %s: changed meanwhile (a callback or "
+                    "a heartbeat landed): not reaped", j->id);
+    else if (rc)
+        sw_log_msgf(SW_LOG_ERROR, "job %s: could not reap: %s", j->id,
+                    err.code[0] ? err.code : sw_result_str(rc));
+    return rc == SW_OK;
+}
+
+/* reap_fields: the fields every reap log line has. NULL on ENOMEM. */
+static cJSON *reap_fields(const jobs_job *j)
+{
     cJSON *f = cJSON_CreateObject();
     if (f) {
         cJSON_AddStringToObject(f, "event", "reap");
@@ -123,6 +167,22 @@ static bool reap(jobs_reaper *r, const jobs_job *j, const char *state,
         cJSON_AddStringToObject(f, "status", jobs_status_name(j->status));
         cJSON_AddNumberToObject(f, "attempt", j->attempt);
         cJSON_AddStringToObject(f, "instance_id", j->instance_id);
+    }
+    return f;
+}
+
+/* reap: j, whose instance has been `state` ("" for unknown) for `gone_s`
+ * seconds, treated as interrupted (requeue). An instance EC2 does not
+ * know is not terminated. Returns true when this write won. */
+static bool reap(jobs_reaper *r, const jobs_job *j, const char *state,
+                 long gone_s)
+{
+    const char *what = state[0] ? state : "unknown to EC2";
+    char reason[160];
+    snprintf(reason, sizeof reason, "instance %.63s %.15s for %lds without a "
+             "callback", j->instance_id, what, gone_s);
+    cJSON *f = reap_fields(j);
+    if (f) {
         cJSON_AddStringToObject(f, "instance_state", what);
         cJSON_AddNumberToObject(f, "gone_s", (double)gone_s);
     }
@@ -131,38 +191,53 @@ static bool reap(jobs_reaper *r, const jobs_job *j, const char *state,
              "callback: treated as an interruption", j->id);
     sw_log(SW_LOG_WARN, msg, f);
     cJSON_Delete(f);
-
-    jobs_job next;
-    sw_aws_error err;
-    memset(&err, 0, sizeof err);
-    sw_result rc = jobs_next_retry(r->app, j, reason, event, &next);
-    if (rc == SW_OK) {
-        jobs_job cur = *j; /* shallow: only read, env shared */
-        if (!state[0])
-            cur.instance_id[0] = '\0'; /* nothing left to terminate */
-        rc = jobs_commit(r->app, &cur, &next, "reaper", &err);
-    }
-    jobs_job_free(&next);
-    if (rc == SW_E_CONDITION)
-        sw_log_msgf(SW_LOG_INFO, "job %s: changed meanwhile (a callback "
-                    "landed): not reaped", j->id);
-    else if (rc)
-        sw_log_msgf(SW_LOG_ERROR, "job %s: could not reap: %s", j->id,
-                    err.code[0] ? err.code : sw_result_str(rc));
-    return rc == SW_OK;
+    return requeue(r, j, reason, state[0] != '\0');
 }
 
-/* check_page: looks up the instances of one page of jobs and settles
- * each: alive (forgotten), gone (suspect, or reaped after the grace).
- * Returns the number reaped, or -1 when the lookup failed. */
+/* reap_silent: j, RUNNING without a heartbeat for age_s seconds (its agent
+ * hung or died, the instance may well still run), treated as interrupted
+ * and its instance terminated. Returns true when this write won. */
+static bool reap_silent(jobs_reaper *r, const jobs_job *j, long age_s)
+{
+    char reason[160];
+    snprintf(reason, sizeof reason, "no heartbeat for %lds (last %s)", age_s,
+             j->last_heartbeat);
+    cJSON *f = reap_fields(j);
+    if (f) {
+        cJSON_AddStringToObject(f, "last_heartbeat", j->last_heartbeat);
+        cJSON_AddNumberToObject(f, "silent_s", (double)age_s);
+    }
+    char msg[160];
+    snprintf(msg, sizeof msg, "job %s: no heartbeat for %lds: treated as an "
+             "interruption", j->id, age_s);
+    sw_log(SW_LOG_WARN, msg, f);
+    cJSON_Delete(f);
+    return requeue(r, j, reason, true);
+}
+
+/* check_page: reaps the page's RUNNING jobs whose heartbeat is stale,
+ * then looks up the other jobs' instances and settles each: alive
+ * (forgotten), gone (suspect, or reaped after the grace). Returns the
+ * number reaped, or -1 when the lookup failed (those reaped for their
+ * heartbeat then wait for nothing: they are stored). */
 static int check_page(jobs_reaper *r, const jobs_job_list *l, time_t now)
 {
     const char *ids[PAGE];
     const jobs_job *jobs[PAGE];
     sw_ec2_instance_state states[PAGE];
     size_t n = 0;
+    int reaped = 0;
     for (size_t i = 0; i < l->count && n < PAGE; i++) {
         const jobs_job *j = &l->items[i];
+        long age_s;
+        if (jobs_heartbeat_stale(j, now, r->hb_timeout_s, &age_s)) {
+            /* Settled here, whether this write wins or a heartbeat did. */
+            suspect *s = find_suspect(r, j->id);
+            if (s)
+                s->seen = SEEN_DONE;
+            reaped += reap_silent(r, j, age_s);
+            continue;
+        }
         /* No instance yet (claimed, RunInstances in flight): the launch
          * timeout covers those. */
         if (!j->instance_id[0] || !sw_ec2_instance_id_valid(j->instance_id))
@@ -171,7 +246,7 @@ static int check_page(jobs_reaper *r, const jobs_job_list *l, time_t now)
         jobs[n++] = j;
     }
     if (n == 0)
-        return 0;
+        return reaped;
     sw_aws_error err;
     memset(&err, 0, sizeof err);
     sw_result rc = r->describe(r->describe_ctx, ids, n, states, &err);
@@ -181,7 +256,6 @@ static int check_page(jobs_reaper *r, const jobs_job_list *l, time_t now)
                     err.message[0] ? ": " : "", err.message);
         return -1;
     }
-    int reaped = 0;
     for (size_t i = 0; i < n; i++) {
         const jobs_job *j = jobs[i];
         suspect *s = find_suspect(r, j->id);

@@ -15,7 +15,16 @@
  * (same job, attempt and instance) is reaped. The grace lets a callback
  * already on its way (the agent retries for minutes) land first, and
  * covers EC2's eventual consistency right after a launch. Suspects live
- * in this process's memory: a restart only delays a reap by one grace. */
+ * in this process's memory: a restart only delays a reap by one grace.
+ *
+ * The heartbeat covers what EC2 cannot see: an agent that hung or died on
+ * an instance that keeps running. A RUNNING job whose last_heartbeat (set
+ * by its running callback and each heartbeat) is more than the heartbeat
+ * timeout old is reaped the same way, and its instance terminated; the
+ * write is conditional on the heartbeat value read too, so a heartbeat
+ * landing between the listing and the write wins. A RUNNING job with no
+ * last_heartbeat at all (stored before heartbeats existed) is left to the
+ * instance check. */
 #ifndef JOBS_REAPER_H
 #define JOBS_REAPER_H
 
@@ -42,11 +51,23 @@ sw_result jobs_reaper_new(const jobs_app *app, long grace_s,
                           jobs_describe_fn describe, void *ctx,
                           jobs_reaper **out);
 
+/* jobs_reaper_set_heartbeat_timeout: RUNNING jobs whose heartbeat is more
+ * than timeout_s seconds old are reaped (0, the default: never). */
+void jobs_reaper_set_heartbeat_timeout(jobs_reaper *r, long timeout_s);
+
+/* jobs_heartbeat_stale: the reaper's decision for one job: true when j is
+ * RUNNING, timeout_s > 0 and j's last_heartbeat is more than timeout_s
+ * seconds before now; *age_s gets its age then. false for any other
+ * status, no heartbeat recorded, or one that does not parse. */
+bool jobs_heartbeat_stale(const jobs_job *j, time_t now, long timeout_s,
+                          long *age_s);
+
 /* jobs_reaper_free: frees the reaper and its suspects. NULL is fine. */
 void jobs_reaper_free(jobs_reaper *r);
 
-/* jobs_reaper_pass: one pass at time `now` (see above). Failures (store,
- * EC2) are logged and leave the jobs concerned to the next pass, their
+/* jobs_reaper_pass: one pass at time `now` (see above): stale heartbeats
+ * first (no EC2 call needed), then the instances. Failures (store, EC2)
+ * are logged and leave the jobs concerned to the next pass, their
  * suspects' clocks kept. Returns the number of jobs moved on (SCHEDULED
  * or FAILED). */
 int jobs_reaper_pass(jobs_reaper *r, time_t now);

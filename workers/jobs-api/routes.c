@@ -373,6 +373,9 @@ static int apply_callback(const jobs_app *app, const jobs_job *j,
                 snprintf(next.error_message, sizeof next.error_message, "%s",
                          cb->error_message[0] ? cb->error_message
                                               : "failed (no message)");
+            if (cb->kind == JOBS_CB_RUNNING) /* the first sign of life */
+                memcpy(next.last_heartbeat, next.updated_at,
+                       sizeof next.last_heartbeat);
         }
     }
     if (rc) {
@@ -393,6 +396,40 @@ static int apply_callback(const jobs_app *app, const jobs_job *j,
         reply_json(r, 200, jobs_job_view(&next));
     jobs_job_free(&next);
     return rc ? 500 : 200;
+}
+
+/* apply_heartbeat: one try at recording a heartbeat of job j: only for a
+ * RUNNING job at the heartbeat's attempt (409 otherwise), and only
+ * last_heartbeat is written (no status change, no log line: the request
+ * line says it). Repeats are harmless: each moves the time on. Returns
+ * the HTTP status decided, -1 when the job changed since it was read. */
+static int apply_heartbeat(const jobs_app *app, jobs_job *j,
+                           const jobs_callback_req *cb, jobs_response *r)
+{
+    int attempt = cb->attempt < 0 ? j->attempt : cb->attempt;
+    if (j->status != JOBS_RUNNING || attempt != j->attempt) {
+        char why[WHY_LEN];
+        snprintf(why, sizeof why, "heartbeat for attempt %d, but the job is "
+                 "%s at attempt %d", attempt, jobs_status_name(j->status),
+                 j->attempt);
+        reply_error(r, 409, why);
+        return 409;
+    }
+    char stamp[JOBS_STAMP_LEN + 1];
+    jobs_stamp_now(stamp);
+    sw_aws_error err;
+    memset(&err, 0, sizeof err);
+    sw_result rc = app->store.ops->beat(app->store.ctx, j->id, attempt, stamp,
+                                        &err);
+    if (rc == SW_E_CONDITION)
+        return -1;
+    if (rc) {
+        reply_store_error(r, "heartbeat", rc, &err);
+        return 500;
+    }
+    memcpy(j->last_heartbeat, stamp, sizeof j->last_heartbeat);
+    reply_json(r, 200, jobs_job_view(j));
+    return 200;
 }
 
 /* handle_callback: GET / PUT /callback/:id. */
@@ -421,7 +458,9 @@ static void handle_callback(const jobs_app *app, const jobs_request *req,
     } else if (body) {
         cJSON_Delete(body);
         int tries = 0;
-        while (apply_callback(app, &j, &cb, r) < 0) {
+        while ((cb.kind == JOBS_CB_HEARTBEAT
+                    ? apply_heartbeat(app, &j, &cb, r)
+                    : apply_callback(app, &j, &cb, r)) < 0) {
             jobs_job_free(&j);
             if (++tries == CB_RETRIES) {
                 reply_error(r, 409, "the job kept changing; try again");

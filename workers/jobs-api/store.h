@@ -35,9 +35,17 @@ typedef struct jobs_store_ops {
     sw_result (*get)(void *ctx, const char *id, jobs_job *out, bool *found,
                      sw_aws_error *err);
     /* update: replaces the job's mutable fields with next's, if it still
-     * has status `from` and attempt `from_attempt`; else SW_E_CONDITION. */
+     * has status `from` and attempt `from_attempt` and, when from_beat is
+     * not NULL, last_heartbeat from_beat ("": none); else
+     * SW_E_CONDITION. */
     sw_result (*update)(void *ctx, const jobs_job *next, jobs_status from,
-                        int from_attempt, sw_aws_error *err);
+                        int from_attempt, const char *from_beat,
+                        sw_aws_error *err);
+    /* beat: sets last_heartbeat to `stamp` and nothing else, if the job is
+     * RUNNING at attempt `attempt`; else SW_E_CONDITION (also when there
+     * is no such job). */
+    sw_result (*beat)(void *ctx, const char *id, int attempt,
+                      const char *stamp, sw_aws_error *err);
     /* list: one page of jobs, all of them (status NULL, in no particular
      * order) or those with a status (by scheduled_for); `next_in` is the
      * opaque token of the previous page ("" or NULL: the first);

@@ -5,7 +5,7 @@
  * SCHEDULED jobs" query and GET /list?status=. Attributes: docker_image,
  * scheduled_for, created_at, updated_at (S), attempt (N), token_hash (S,
  * the callback token's SHA-256), env_vars (M of S), and when set
- * instance_id, error_message, last_event (S). */
+ * instance_id, error_message, last_event, last_heartbeat (S). */
 #include "store.h"
 
 #include <stdio.h>
@@ -64,6 +64,8 @@ static cJSON *to_item(const jobs_job *j)
         ok = add_s(item, "error_message", j->error_message);
     if (ok && j->last_event[0])
         ok = add_s(item, "last_event", j->last_event);
+    if (ok && j->last_heartbeat[0])
+        ok = add_s(item, "last_heartbeat", j->last_heartbeat);
     cJSON_Delete(env);
     if (!ok) {
         cJSON_Delete(item);
@@ -119,6 +121,8 @@ static sw_result from_item(const cJSON *item, jobs_job *j)
                     sizeof j->error_message, false) &&
               get_s(plain, "last_event", j->last_event, sizeof j->last_event,
                     false) &&
+              get_s(plain, "last_heartbeat", j->last_heartbeat,
+                    sizeof j->last_heartbeat, false) &&
               cJSON_IsNumber(att) && cJSON_IsObject(env);
     if (ok) {
         j->attempt = att->valueint;
@@ -178,16 +182,20 @@ static sw_result ddb_get(void *ctx, const char *id, jobs_job *out,
 
 /* ddb_update: one UpdateItem setting every mutable attribute (removing the
  * optional ones that are empty), on condition status = from AND attempt =
- * from_attempt. */
+ * from_attempt (AND last_heartbeat = from_beat, or absent for "", when
+ * from_beat is given). */
 static sw_result ddb_update(void *ctx, const jobs_job *next, jobs_status from,
-                            int from_attempt, sw_aws_error *err)
+                            int from_attempt, const char *from_beat,
+                            sw_aws_error *err)
 {
     ddb_store *s = ctx;
     struct {
         const char *name, *alias, *value;
     } opt[] = {{"instance_id", "#ii", next->instance_id},
                {"error_message", "#em", next->error_message},
-               {"last_event", "#le", next->last_event}};
+               {"last_event", "#le", next->last_event},
+               {"last_heartbeat", "#lh", next->last_heartbeat}};
+    enum { OPT_N = sizeof opt / sizeof opt[0] };
     sw_buf set = SW_BUF_INIT, rem = SW_BUF_INIT, upd = SW_BUF_INIT;
     cJSON *names = cJSON_CreateObject(), *vals = cJSON_CreateObject();
     cJSON *key = key_of(next->id);
@@ -206,7 +214,7 @@ static sw_result ddb_update(void *ctx, const jobs_job *next, jobs_status from,
               add_n(vals, ":fa", from_attempt) &&
               sw_buf_append_cstr(&set, "SET #st = :st, #at = :at, #sf = :sf, "
                                  "#ua = :ua, #th = :th") == SW_OK;
-    for (size_t i = 0; ok && i < 3; i++) {
+    for (size_t i = 0; ok && i < OPT_N; i++) {
         ok = cJSON_AddStringToObject(names, opt[i].alias, opt[i].name) != NULL;
         if (ok && opt[i].value[0]) {
             char v[8];
@@ -220,10 +228,17 @@ static sw_result ddb_update(void *ctx, const jobs_job *next, jobs_status from,
     }
     ok = ok && sw_buf_append_cursor(&upd, sw_cursor_from_buf(&set)) == SW_OK &&
          sw_buf_append_cursor(&upd, sw_cursor_from_buf(&rem)) == SW_OK;
+    const char *cond = "#st = :from AND #at = :fa";
+    if (from_beat && from_beat[0]) {
+        cond = "#st = :from AND #at = :fa AND #lh = :fb";
+        ok = ok && add_s(vals, ":fb", from_beat);
+    } else if (from_beat) {
+        cond = "#st = :from AND #at = :fa AND attribute_not_exists(#lh)";
+    }
     sw_result rc = SW_E_NOMEM;
     jobs_pool_entry *e = ok ? jobs_pool_get(s->pool) : NULL;
     if (e) {
-        sw_ddb_expr x = {.condition = "#st = :from AND #at = :fa",
+        sw_ddb_expr x = {.condition = cond,
                          .update = upd.ptr,
                          .names = names,
                          .values = vals};
@@ -236,6 +251,37 @@ static sw_result ddb_update(void *ctx, const jobs_job *next, jobs_status from,
     sw_buf_free(&set);
     sw_buf_free(&rem);
     sw_buf_free(&upd);
+    return rc;
+}
+
+/* ddb_beat: UpdateItem SET last_heartbeat on condition status = RUNNING
+ * AND attempt = attempt (which also fails for a missing item: no
+ * heartbeat creates a job). */
+static sw_result ddb_beat(void *ctx, const char *id, int attempt,
+                          const char *stamp, sw_aws_error *err)
+{
+    ddb_store *s = ctx;
+    cJSON *names = cJSON_CreateObject(), *vals = cJSON_CreateObject();
+    cJSON *key = key_of(id);
+    bool ok = names && vals && key &&
+              cJSON_AddStringToObject(names, "#st", "status") &&
+              cJSON_AddStringToObject(names, "#at", "attempt") &&
+              cJSON_AddStringToObject(names, "#lh", "last_heartbeat") &&
+              add_s(vals, ":run", jobs_status_name(JOBS_RUNNING)) &&
+              add_n(vals, ":at", attempt) && add_s(vals, ":lh", stamp);
+    sw_result rc = SW_E_NOMEM;
+    jobs_pool_entry *e = ok ? jobs_pool_get(s->pool) : NULL;
+    if (e) {
+        sw_ddb_expr x = {.condition = "#st = :run AND #at = :at",
+                         .update = "SET #lh = :lh",
+                         .names = names,
+                         .values = vals};
+        rc = sw_ddb_update_item(e->client, s->table, key, &x, NULL, err);
+    }
+    jobs_pool_put(s->pool, e);
+    cJSON_Delete(names);
+    cJSON_Delete(vals);
+    cJSON_Delete(key);
     return rc;
 }
 
@@ -402,7 +448,7 @@ static sw_result ddb_due(void *ctx, jobs_status status, const char *until,
 }
 
 static const jobs_store_ops ddb_ops = {ddb_create, ddb_get, ddb_update,
-                                       ddb_list, ddb_due};
+                                       ddb_beat,   ddb_list, ddb_due};
 
 /* jobs_store_ddb_new: checks the table name, makes the client pool. */
 sw_result jobs_store_ddb_new(const char *table, jobs_store *out,

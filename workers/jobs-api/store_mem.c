@@ -4,6 +4,7 @@
 #include "store.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,9 +62,11 @@ static sw_result mem_get(void *ctx, const char *id, jobs_job *out,
     return rc;
 }
 
-/* mem_update: replaces the job if status and attempt still match. */
+/* mem_update: replaces the job if status, attempt (and the heartbeat,
+ * when asked) still match. */
 static sw_result mem_update(void *ctx, const jobs_job *next, jobs_status from,
-                            int from_attempt, sw_aws_error *err)
+                            int from_attempt, const char *from_beat,
+                            sw_aws_error *err)
 {
     (void)err;
     mem_store *m = ctx;
@@ -71,13 +74,33 @@ static sw_result mem_update(void *ctx, const jobs_job *next, jobs_status from,
     pthread_mutex_lock(&m->lock);
     long i = find(m, next->id);
     if (i >= 0 && m->jobs[i].status == from &&
-        m->jobs[i].attempt == from_attempt) {
+        m->jobs[i].attempt == from_attempt &&
+        (!from_beat || strcmp(m->jobs[i].last_heartbeat, from_beat) == 0)) {
         jobs_job copy;
         rc = jobs_job_copy(&copy, next);
         if (rc == SW_OK) {
             jobs_job_free(&m->jobs[i]);
             m->jobs[i] = copy;
         }
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+/* mem_beat: sets last_heartbeat of a RUNNING job at that attempt. */
+static sw_result mem_beat(void *ctx, const char *id, int attempt,
+                          const char *stamp, sw_aws_error *err)
+{
+    (void)err;
+    mem_store *m = ctx;
+    sw_result rc = SW_E_CONDITION;
+    pthread_mutex_lock(&m->lock);
+    long i = find(m, id);
+    if (i >= 0 && m->jobs[i].status == JOBS_RUNNING &&
+        m->jobs[i].attempt == attempt) {
+        snprintf(m->jobs[i].last_heartbeat,
+                 sizeof m->jobs[i].last_heartbeat, "%s", stamp);
+        rc = SW_OK;
     }
     pthread_mutex_unlock(&m->lock);
     return rc;
@@ -198,7 +221,7 @@ static sw_result mem_due(void *ctx, jobs_status status, const char *until,
 }
 
 static const jobs_store_ops mem_ops = {mem_create, mem_get, mem_update,
-                                       mem_list, mem_due};
+                                       mem_beat,   mem_list, mem_due};
 
 /* jobs_store_mem_new: an empty store. SW_OK or SW_E_NOMEM. */
 sw_result jobs_store_mem_new(jobs_store *out)

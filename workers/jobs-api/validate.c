@@ -384,30 +384,33 @@ sw_result jobs_schedule_parse(const cJSON *body, time_t now,
 const char *jobs_cb_kind_name(jobs_cb_kind k)
 {
     static const char *const names[] = {"done", "failed", "schedule",
-                                        "running"};
-    return (unsigned)k < 4 ? names[k] : "?";
+                                        "running", "heartbeat"};
+    return (unsigned)k < 5 ? names[k] : "?";
 }
 
-/* jobs_callback_parse: exactly one of failed / schedule / running (or none:
- * done), each with the value "" as the original service's agents send;
+/* jobs_callback_parse: exactly one of failed / schedule / running /
+ * heartbeat (or none: done), each with the value "" as the original service's agents send;
  * error_message only with failed; attempt a non-negative integer. */
 sw_result jobs_callback_parse(const cJSON *body, jobs_callback_req *out,
                               char *why, size_t cap)
 {
     static const char *const allowed[] = {"failed", "schedule", "running",
-                                          "error_message", "attempt", NULL};
+                                          "heartbeat", "error_message",
+                                          "attempt", NULL};
     const char *unknown = NULL;
     memset(out, 0, sizeof *out);
     out->attempt = -1;
     if (!jobs_json_only_fields(body, allowed, &unknown)) {
         snprintf(why, cap, "unknown field \"%.64s\" (allowed: failed, "
-                 "schedule, running, error_message, attempt)", unknown);
+                 "schedule, running, heartbeat, error_message, attempt)",
+                 unknown);
         return SW_E_INVALID;
     }
-    static const char *const kinds[] = {"failed", "schedule", "running"};
+    static const char *const kinds[] = {"failed", "schedule", "running",
+                                        "heartbeat"};
     int given = 0;
     out->kind = JOBS_CB_DONE;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(body, kinds[i]);
         if (!k)
             continue;
@@ -419,7 +422,8 @@ sw_result jobs_callback_parse(const cJSON *body, jobs_callback_req *out,
         out->kind = (jobs_cb_kind)(JOBS_CB_FAILED + i);
     }
     if (given > 1) {
-        snprintf(why, cap, "give at most one of failed, schedule, running");
+        snprintf(why, cap, "give at most one of failed, schedule, running, "
+                 "heartbeat");
         return SW_E_INVALID;
     }
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(body, "error_message");

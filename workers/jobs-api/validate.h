@@ -61,7 +61,9 @@ typedef enum jobs_cb_kind {
     JOBS_CB_DONE = 0,  /* {} */
     JOBS_CB_FAILED,    /* {"failed": "", "error_message": "..."} */
     JOBS_CB_SCHEDULE,  /* {"schedule": ""}: interrupted, run again */
-    JOBS_CB_RUNNING    /* {"running": ""}: container started */
+    JOBS_CB_RUNNING,   /* {"running": ""}: container started */
+    JOBS_CB_HEARTBEAT  /* {"heartbeat": ""}: still running (no status
+                          change: only last_heartbeat is written) */
 } jobs_cb_kind;
 
 typedef struct jobs_callback_req {
@@ -70,7 +72,8 @@ typedef struct jobs_callback_req {
     char error_message[JOBS_ERROR_MAX + 1];
 } jobs_callback_req;
 
-/* jobs_cb_kind_name: "done", "failed", "schedule", "running". */
+/* jobs_cb_kind_name: "done", "failed", "schedule", "running",
+ * "heartbeat". */
 const char *jobs_cb_kind_name(jobs_cb_kind k);
 
 /* jobs_callback_parse: validates a parsed PUT /callback body. SW_OK, or
