@@ -7,6 +7,7 @@
 #include "agent.h"
 #include "api.h"
 #include "docker.h"
+#include "heartbeat.h"
 #include "sw_test.h"
 
 /* frame: appends one multiplexed frame (stream, payload) to b. */
@@ -261,8 +262,41 @@ static void check_retryable(void)
           "2xx, 400, 401, 403, 404, 409 not retried");
 }
 
+/* check_heartbeat: the heartbeat's body (what jobs-api's
+ * jobs_callback_parse accepts) and how a beat's answer is classified
+ * (for the once-per-change log lines). The thread itself runs against a
+ * fixture API in tests/integration/test_spot_agent.py. */
+static void check_heartbeat(void)
+{
+    cJSON *b = sa_heartbeat_body(3);
+    char *txt = b ? cJSON_PrintUnformatted(b) : NULL;
+    CHECK(txt && strcmp(txt, "{\"heartbeat\":\"\",\"attempt\":3}") == 0,
+          "heartbeat body: {\"heartbeat\":\"\",\"attempt\":3}");
+    cJSON_free(txt);
+    cJSON_Delete(b);
+    CHECK(sa_beat_classify(SW_OK, 200) == SA_BEAT_ACKED &&
+              sa_beat_classify(SW_OK, 204) == SA_BEAT_ACKED,
+          "beat: 2xx acknowledged");
+    CHECK(sa_beat_classify(SW_E_HTTP, 409) == SA_BEAT_REFUSED &&
+              sa_beat_classify(SW_E_HTTP, 401) == SA_BEAT_REFUSED &&
+              sa_beat_classify(SW_E_HTTP, 404) == SA_BEAT_REFUSED,
+          "beat: 409, 401, 404 refused");
+    CHECK(sa_beat_classify(SW_E_HTTP, 503) == SA_BEAT_FAILED &&
+              sa_beat_classify(SW_E_HTTP, 429) == SA_BEAT_FAILED &&
+              sa_beat_classify(SW_E_NETWORK, 0) == SA_BEAT_FAILED &&
+              sa_beat_classify(SW_E_TIMEOUT, 0) == SA_BEAT_FAILED,
+          "beat: 5xx, 429, no connection, timeout failed (may pass)");
+    sa_heartbeat *h = NULL;
+    sa_api_config bad = {.base_url = "ftp://x", .job_id = "j", .token = "t"};
+    CHECK(sa_heartbeat_start(&bad, 0, 1, &h) == SW_E_CONFIG && h == NULL,
+          "heartbeat start: a bad API URL is a configuration error");
+    sa_heartbeat_stop(NULL);
+    sa_heartbeat_free(NULL);
+}
+
 int main(void)
 {
+    check_heartbeat();
     check_demux();
     check_split();
     check_pull_error();

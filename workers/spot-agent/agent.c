@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "docker.h"
+#include "heartbeat.h"
 #include "sw/aws.h"
 #include "sw/creds.h"
 #include "sw/ec2.h"
@@ -40,6 +41,7 @@ typedef struct run {
     sa_api *api;
     sa_docker *docker;
     sw_imds *imds;
+    sa_heartbeat *hb; /* while the container runs; NULL otherwise */
     char container[SA_DOCKER_ID_MAX];
 } run;
 
@@ -217,11 +219,15 @@ static cJSON *api_fields(const char *state, const sa_api_result *res)
 /* ---- callbacks --------------------------------------------------------- */
 
 /* callback: PUTs {state: "", "attempt": N} (state NULL: done, {}), with
- * error_message when message is not NULL, and logs the outcome. Returns
- * the exit code it implies: 0 acknowledged (409 too), 2 refused, 3 not
- * acknowledged in time, 1 out of memory. */
+ * error_message when message is not NULL, and logs the outcome. Every
+ * state but running is final: the heartbeats are told to stop first
+ * (without waiting for one in flight). Returns the exit code it implies:
+ * 0 acknowledged (409 too), 2 refused, 3 not acknowledged in time, 1 out
+ * of memory. */
 static int callback(run *r, const char *state, const char *message)
 {
+    if (!state || strcmp(state, "running") != 0)
+        sa_heartbeat_stop(r->hb);
     cJSON *b = cJSON_CreateObject();
     if (!b || (state && !cJSON_AddStringToObject(b, state, "")) ||
         (message && !cJSON_AddStringToObject(b, "error_message", message)) ||
@@ -523,6 +529,27 @@ static int watch(run *r)
     }
 }
 
+/* start_heartbeat: the heartbeat thread for this attempt, unless
+ * disabled. A failure to start it is logged and the job goes on (jobs-api
+ * may then requeue it after its heartbeat timeout: a duplicate run, never
+ * a lost one). */
+static void start_heartbeat(run *r, const sa_api_config *ac)
+{
+    if (r->cfg->heartbeat_s <= 0)
+        return;
+    sw_result rc = sa_heartbeat_start(ac, r->attempt, r->cfg->heartbeat_s,
+                                      &r->hb);
+    cJSON *f = cJSON_CreateObject();
+    if (rc) {
+        cJSON_AddStringToObject(f, "error", sw_result_str(rc));
+        slog(r, SW_LOG_ERROR, "cannot start the heartbeats; the job goes on",
+             f);
+    } else {
+        cJSON_AddNumberToObject(f, "every_s", (double)r->cfg->heartbeat_s);
+        slog(r, SW_LOG_INFO, "heartbeats started", f);
+    }
+}
+
 /* sa_run: see agent.h. */
 int sa_run(const sa_config *cfg)
 {
@@ -605,7 +632,10 @@ int sa_run(const sa_config *cfg)
             stop_container(&r, "the API refused the running callback");
             code = rcode;
         } else {
+            start_heartbeat(&r, &ac);
             code = watch(&r);
+            sa_heartbeat_free(r.hb); /* stopped by the final callback */
+            r.hb = NULL;
         }
         remove_container(&r);
     }

@@ -26,6 +26,8 @@ typedef struct sa_config {
     int terminate;             /* SPOT_AGENT_TERMINATE, default 1 */
     long expected_attempt;     /* SPOT_AGENT_ATTEMPT, -1 when unset: the
                                   attempt this instance was launched for */
+    long heartbeat_s;          /* SPOT_AGENT_HEARTBEAT_SECONDS, 0..86400,
+                                  default 60, 0: no heartbeats */
 } sa_config;
 
 /* sa_run: the whole run. Returns the process exit code (README "Exit

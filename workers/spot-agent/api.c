@@ -125,6 +125,32 @@ static void log_retry(const char *method, int attempt, long status,
     cJSON_Delete(f);
 }
 
+/* send_once: one request of method (with body, may be NULL) within
+ * timeout_ms; res->status and res->error record how it went. Returns
+ * sw_http_send's result (SW_OK: some HTTP status came). */
+static sw_result send_once(sa_api *a, const char *method, const char *body,
+                           long timeout_ms, sw_http_response *resp,
+                           sa_api_result *res)
+{
+    sw_http_header h[] = {{"Authorization", a->auth},
+                          {"Content-Type", "application/json"},
+                          {"Accept", "application/json"}};
+    sw_http_request req = {.method = method,
+                           .url = a->url,
+                           .headers = h,
+                           .header_count = body ? 3 : 1,
+                           .body = sw_cursor_from_cstr(body),
+                           .timeout_ms = timeout_ms};
+    sw_result rc = sw_http_send(a->http, &req, resp);
+    res->status = rc ? 0 : resp->status;
+    if (rc)
+        snprintf(res->error, sizeof res->error, "%s: %.200s",
+                 sw_result_str(rc), resp->error);
+    else
+        res->error[0] = '\0';
+    return rc;
+}
+
 /* send_until_done: sends method (with body, may be NULL) until an answer
  * that is not retryable or the deadline. On SW_OK resp holds that answer
  * (any status but a retryable one). Returns SW_OK, SW_E_DEADLINE,
@@ -133,31 +159,18 @@ static sw_result send_until_done(sa_api *a, const char *method,
                                  const char *body, sw_http_response *resp,
                                  sa_api_result *res)
 {
-    sw_http_header h[] = {{"Authorization", a->auth},
-                          {"Content-Type", "application/json"},
-                          {"Accept", "application/json"}};
     long long start = now_ms();
     memset(res, 0, sizeof *res);
     for (int attempt = 1;; attempt++) {
         long long left = a->deadline_ms - (now_ms() - start);
-        sw_http_request req = {
-            .method = method,
-            .url = a->url,
-            .headers = h,
-            .header_count = body ? 3 : 1,
-            .body = sw_cursor_from_cstr(body),
-            .timeout_ms = left < CALL_TIMEOUT_MS && left > 1000 ? (long)left
-                                                               : CALL_TIMEOUT_MS};
-        sw_result rc = sw_http_send(a->http, &req, resp);
+        sw_result rc = send_once(
+            a, method, body,
+            left < CALL_TIMEOUT_MS && left > 1000 ? (long)left
+                                                  : CALL_TIMEOUT_MS,
+            resp, res);
         res->attempts = attempt;
-        res->status = rc ? 0 : resp->status;
         if (rc == SW_E_NOMEM)
             return rc;
-        if (rc)
-            snprintf(res->error, sizeof res->error, "%s: %.200s",
-                     sw_result_str(rc), resp->error);
-        else
-            res->error[0] = '\0';
         if (!rc && !sa_api_retryable_status(resp->status))
             return SW_OK;
         long delay = sw_retry_backoff_ms(&a->retry, attempt);
@@ -222,6 +235,26 @@ sw_result sa_api_put(sa_api *a, const cJSON *body, sa_api_result *res)
     cJSON_free(text);
     if (!rc && !(resp.status >= 200 && resp.status <= 299) &&
         resp.status != 409) {
+        refusal(&resp, res);
+        rc = SW_E_HTTP;
+    }
+    sw_http_response_free(&resp);
+    return rc;
+}
+
+/* sa_api_put_once: see api.h. */
+sw_result sa_api_put_once(sa_api *a, const cJSON *body, long timeout_ms,
+                          sa_api_result *res)
+{
+    memset(res, 0, sizeof *res);
+    char *text = cJSON_PrintUnformatted(body);
+    if (!text)
+        return SW_E_NOMEM;
+    sw_http_response resp = {0};
+    sw_result rc = send_once(a, "PUT", text, timeout_ms, &resp, res);
+    cJSON_free(text);
+    res->attempts = 1;
+    if (!rc && !(resp.status >= 200 && resp.status <= 299)) {
         refusal(&resp, res);
         rc = SW_E_HTTP;
     }

@@ -57,6 +57,14 @@ sw_result sa_api_parse_spec(sw_cursor body, cJSON **spec);
  * SW_E_HTTP (refused), SW_E_DEADLINE, SW_E_NOMEM. */
 sw_result sa_api_put(sa_api *a, const cJSON *body, sa_api_result *res);
 
+/* sa_api_put_once: PUT body exactly once, within timeout_ms (the
+ * heartbeat: best effort, the next beat is the retry). Returns SW_OK for
+ * a 2xx, SW_E_HTTP for any other status (409 included: the API no longer
+ * runs this attempt; res->error has the answer), the transport failure
+ * (SW_E_NETWORK, SW_E_TIMEOUT, ...), or SW_E_NOMEM. */
+sw_result sa_api_put_once(sa_api *a, const cJSON *body, long timeout_ms,
+                          sa_api_result *res);
+
 /* sa_api_retryable_status: true for the statuses that are retried (5xx,
  * 429, 408). */
 int sa_api_retryable_status(long status);

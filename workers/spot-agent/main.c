@@ -7,7 +7,8 @@
  * AWS_EC2_METADATA_SERVICE_ENDPOINT, SPOT_AGENT_POLL_SECONDS,
  * SPOT_AGENT_STOP_TIMEOUT, SPOT_AGENT_TERMINATE,
  * SPOT_AGENT_CALLBACK_DEADLINE, SPOT_AGENT_IMDS_TOKEN_TTL,
- * SPOT_AGENT_ATTEMPT (optional cross-check of the spec's attempt).
+ * SPOT_AGENT_ATTEMPT (optional cross-check of the spec's attempt),
+ * SPOT_AGENT_HEARTBEAT_SECONDS (heartbeat period, 0: none).
  * Logs: one JSON line per state change on stderr.
  * Exit codes (sw/exit.h): 0 the final state was acknowledged (whatever
  * the job's own exit code) and the instance terminated (or left, with
@@ -97,6 +98,8 @@ int main(void)
         !env_long("SW_RETRY_BASE_MS", 1, 60000, 1000, &c.retry_base_ms) ||
         !env_long("SPOT_AGENT_ATTEMPT", 0, 1000000, -1,
                   &c.expected_attempt) ||
+        !env_long("SPOT_AGENT_HEARTBEAT_SECONDS", 0, 86400, 60,
+                  &c.heartbeat_s) ||
         !env_bool("SPOT_AGENT_TERMINATE", 1, &c.terminate))
         return SW_EXIT_BAD_INPUT;
     if (sw_http_global_init())

@@ -1,8 +1,10 @@
 # workers/spot-agent/spot-agent.mk - spot-agent: release binary (static
 # musl), sanitizer test binary, and its unit test (pure helpers).
 
-SA_SRCS := $(addprefix workers/spot-agent/,main.c agent.c api.c docker.c)
-SA_PURE_SRCS := $(addprefix workers/spot-agent/,agent.c api.c docker.c)
+SA_SRCS := $(addprefix workers/spot-agent/,main.c agent.c api.c docker.c \
+                                          heartbeat.c)
+SA_PURE_SRCS := $(addprefix workers/spot-agent/,agent.c api.c docker.c \
+                                               heartbeat.c)
 SA_HDRS := $(wildcard workers/spot-agent/*.h)
 
 WORKER_BINS += $(BUILD)/bin/spot-agent
