@@ -30,6 +30,10 @@ Cases:
   unknown"), no running;
 - a stale instance (SPOT_AGENT_ATTEMPT older than the spec's) runs
   nothing and reports nothing; missing configuration exits 2;
+- heartbeats (SPOT_AGENT_HEARTBEAT_SECONDS=1): about one a second while
+  the container runs, none after the final callback, a failing beat
+  logged once; heartbeats the API never answers hold up neither the
+  notice nor the schedule callback;
 - the token never appears in the agent's logs.
 """
 import json
@@ -67,6 +71,8 @@ class Api:
         self.spec = spec
         self.calls = []  # {"method", "auth", "body", "status"}
         self.put_script = []
+        self.heartbeat_script = []  # statuses for heartbeat PUTs, or "hang"
+        self.hang_seconds = 4
         self.down_seconds = 3
         self.lock = threading.Lock()
         self.port = free_port()
@@ -96,7 +102,8 @@ class Api:
                 raw = self.rfile.read(n) if n else b""
                 call = {"method": self.command,
                         "auth": self.headers.get("Authorization"),
-                        "path": self.path, "body": None, "status": None}
+                        "path": self.path, "body": None, "status": None,
+                        "t": time.monotonic()}
                 try:
                     call["body"] = json.loads(raw) if raw else None
                 except ValueError:
@@ -120,9 +127,20 @@ class Api:
                 call = self._common()
                 if call["status"]:
                     return self._answer(call["status"])
-                with api.lock:
-                    st = api.put_script.pop(0) if api.put_script else 200
+                if isinstance(call["body"], dict) and \
+                        "heartbeat" in call["body"] and api.heartbeat_script:
+                    # Heartbeats have their own script, so the callbacks'
+                    # statuses stay in order whatever the timing.
+                    with api.lock:
+                        st = api.heartbeat_script.pop(0)
+                else:
+                    with api.lock:
+                        st = api.put_script.pop(0) if api.put_script else 200
                 call["status"] = st
+                if st == "hang":
+                    # An API that does not answer a beat in time.
+                    time.sleep(api.hang_seconds)
+                    return self._answer(200)
                 if st == "down":
                     threading.Thread(target=api.bounce, daemon=True).start()
                     self.close_connection = True
@@ -360,6 +378,76 @@ def case_notice():
     imds.stop()
 
 
+HB = {"heartbeat": "", "attempt": 1}
+
+
+def case_heartbeat():
+    """SPOT_AGENT_HEARTBEAT_SECONDS=1, a 5 s job: heartbeats (the first
+    answered 503) come about once a second after running and before the
+    final callback, none after it; outcomes logged once per change."""
+    api = Api("job-n", spec("job-n", IMAGE, {"JOB_SLEEP": "5"}))
+    api.heartbeat_script = [503] + [200] * 20
+    imds = ImdsFixture()
+    r = Run(AGENT, agent_env(api, imds, SPOT_AGENT_HEARTBEAT_SECONDS="1"))
+    rc = r.wait(40)
+    ALL_LOGS.append(r.text())
+    time.sleep(1.5)  # a beat the agent might still owe would land by now
+    api.stop()
+    imds.stop()
+    puts = api.puts()
+    b = [c["body"] for c in puts]
+    beats = [c for c in puts if c["body"] == HB]
+    t.eq(rc, 0, "heartbeats: agent exits 0")
+    t.ok(len(b) >= 2 and b[0] == {"running": "", "attempt": 1} and
+         b[-1] == {"attempt": 1} and all(x == HB for x in b[1:-1]),
+         "PUTs: running, heartbeats only, then done (the final one last: no "
+         "heartbeat after it)", b)
+    t.ok(3 <= len(beats) <= 6, f"{len(beats)} heartbeats during a 5 s job "
+         "(every second)")
+    gaps = [y["t"] - x["t"] for x, y in zip(beats, beats[1:])]
+    t.ok(gaps and all(0.6 <= g <= 1.8 for g in gaps),
+         "heartbeats about 1 s apart", [round(g, 2) for g in gaps])
+    t.ok(all(c["auth"] == f"Bearer {TOKEN}" for c in beats),
+         "heartbeats carry the bearer token")
+    t.ok(len(r.logs("heartbeat not acknowledged; still trying")) == 1 and
+         len(r.logs("heartbeats acknowledged")) == 1,
+         "a 503 then 200s: one line for each change, not one per beat",
+         r.text())
+    stopped = r.logs("heartbeats stopped")
+    t.ok(stopped and stopped[0].get("beats") == len(beats) and
+         stopped[0].get("acknowledged") == len(beats) - 1,
+         "the agent's count of beats matches the API's", stopped)
+    t.eq(left("job-n"), [], "heartbeat job's container removed")
+
+
+def case_heartbeat_hang_notice():
+    """The API never answers a heartbeat in time (each beat hangs 4 s,
+    beat timeout 1 s) and a Spot notice comes: the notice poll and the
+    schedule callback are not held up by the beats."""
+    imds = ImdsFixture()
+    api = Api("job-o", spec("job-o", IMAGE, {"JOB_SLEEP": "60"}))
+    api.heartbeat_script = ["hang"] * 50
+    r = Run(AGENT, agent_env(api, imds, SPOT_AGENT_HEARTBEAT_SECONDS="1"))
+    deadline = time.monotonic() + 30
+    while len(api.puts()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    imds.raise_notice()
+    t_notice = time.monotonic()
+    rc = r.wait(40)
+    took = time.monotonic() - t_notice
+    ALL_LOGS.append(r.text())
+    api.stop()
+    imds.stop()
+    b = [c["body"] for c in api.puts()]
+    t.eq(rc, 0, "hanging heartbeats + notice: agent exits 0")
+    t.ok(b.count(HB) >= 2 and b[-1] == {"schedule": "", "attempt": 1},
+         "heartbeats were sent, then schedule", b)
+    t.ok(took < 12, f"notice to exit in {took:.1f} s despite the hanging "
+         "heartbeats (poll 1 s, stop timeout 5 s)")
+    t.eq(len(r.logs("heartbeat not acknowledged; still trying")), 1,
+         "timed-out beats: logged once")
+
+
 class ClosedImds:
     """An IMDS address where nothing listens."""
     endpoint = f"http://127.0.0.1:{free_port()}"
@@ -463,7 +551,8 @@ def case_stale_and_config():
 
 try:
     for case in (case_done_and_terminate, case_failed_tail, case_env,
-                 case_notice, case_imds_token_expired, case_imds_down, case_retry_then_ack, case_409, case_401,
+                 case_notice, case_heartbeat, case_heartbeat_hang_notice,
+                 case_imds_token_expired, case_imds_down, case_retry_then_ack, case_409, case_401,
                  case_unpullable, case_stale_and_config):
         t.run(case)
     t.ok(all(TOKEN not in text for text in ALL_LOGS) and ALL_LOGS,
