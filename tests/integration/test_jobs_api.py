@@ -5,7 +5,8 @@ failures, illegal and repeated callbacks, each validation rule, and the
 launcher (one instance per due job even with two jobs-api processes on one
 table, interruption -> SCHEDULED with attempt+1 and the old instance
 terminated, max attempts -> FAILED, DONE -> instance terminated, a failed
-RunInstances -> back to SCHEDULED, counted), then a graceful SIGTERM.
+RunInstances -> back to SCHEDULED, counted), the reaper (instances gone,
+heartbeats stopped), then a graceful SIGTERM.
 
 The callback token of a launched attempt is read back from the instance's
 user-data in moto, exactly where spot-agent would get it."""
@@ -618,6 +619,126 @@ def test_reaper(moto, key):
          "TerminateInstances)")
 
 
+def test_heartbeat(moto, key):
+    """Heartbeats (JOBS_HEARTBEAT_TIMEOUT=3, reaper every second): a
+    RUNNING job that heartbeats every second stays RUNNING well past the
+    timeout; one whose agent says running and then nothing (an agent hung
+    on a live instance) is requeued with attempt + 1 and its still-running
+    instance terminated; heartbeats of an old attempt, of a job not
+    RUNNING, or of a DONE job are 409; /status shows last_heartbeat.
+    The agent's side is played by this test with the tokens from the
+    user-data, as in test_reaper."""
+    import threading
+    create_jobs_table(moto, "jobs-hb")
+    r = Api(moto, key, "jobs-hb", "hb", JOBS_LAUNCH_INTERVAL=1,
+            JOBS_AMI_ID=AMI, JOBS_CALLBACK_URL="http://127.0.0.1:1",
+            JOBS_AGENT_IMAGE="scratchwork/spot-agent:test",
+            JOBS_MAX_ATTEMPTS=3, JOBS_BACKOFF_SECONDS=1,
+            JOBS_REAP_INTERVAL=1, JOBS_REAP_GRACE=2,
+            JOBS_HEARTBEAT_TIMEOUT=3)
+    ec2 = moto.admin("ec2")
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    beating, silent = (schedule(r, scheduled_for=now)[1]["id"]
+                       for _ in range(2))
+
+    def at(jid, attempt):
+        return wait_for(lambda: (lambda x: x if x.get("instance_id") and
+                                 x["attempt"] == attempt else None)(
+            r.call("GET", f"/status/{jid}")[1]), "launched", 20)
+
+    toks, iids = {}, {}
+    for jid in (beating, silent):
+        j = at(jid, 0)
+        if not j:
+            T.ok(False, "jobs launched", jid)
+            r.stop()
+            return
+        iids[jid] = j["instance_id"]
+        toks[jid], _ = token_of(ec2, j["instance_id"])
+        st, x, _ = r.call("PUT", f"/callback/{jid}",
+                          {"running": "", "attempt": 0}, token=toks[jid])
+        T.ok(st == 200 and x["status"] == "RUNNING", "running callback", x)
+    t_running = time.time()
+    x = r.call("GET", f"/status/{beating}")[1]
+    first = x.get("last_heartbeat", "")
+    T.ok(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", first),
+         "the running callback records last_heartbeat, shown by /status", x)
+
+    def beat(jid, attempt, token=None):
+        return r.call("PUT", f"/callback/{jid}",
+                      {"heartbeat": "", "attempt": attempt},
+                      token=token or toks[jid])
+
+    st1, x1, _ = beat(beating, 0)
+    st2, x2, _ = beat(beating, 0)
+    T.ok(st1 == 200 and st2 == 200 and x2["status"] == "RUNNING" and
+         x2["attempt"] == 0 and x2["last_heartbeat"] >= x1["last_heartbeat"]
+         >= first and x2["updated_at"] == x1["updated_at"],
+         "heartbeat -> 200, twice (idempotent): last_heartbeat moves, no "
+         "status change (updated_at kept)", (x1, x2))
+    stop = threading.Event()
+    codes = []
+
+    def beater():
+        while not stop.wait(1.0):
+            codes.append(beat(beating, 0)[0])
+    th = threading.Thread(target=beater, daemon=True)
+    th.start()
+
+    def moved(jid):
+        return wait_for(lambda: (lambda x: x if x["attempt"] == 1 else None)(
+            r.call("GET", f"/status/{jid}")[1]), "reaped", 20)
+    j = moved(silent)
+    took = time.time() - t_running
+    T.ok(j and j["status"] in ("SCHEDULED", "LAUNCHING") and
+         j.get("instance_id") != iids[silent] and "last_heartbeat" not in j,
+         "no heartbeat after running -> back to SCHEDULED, attempt 1 (no "
+         "heartbeat yet)", j)
+    T.ok(3 <= took <= 12, f"... after the 3 s timeout ({took:.1f} s after "
+         "running)")
+    T.ok(wait_for(lambda: state(ec2, iids[silent]) in
+                  ("shutting-down", "terminated"), "terminated", 10),
+         "... and its instance (still running in EC2) terminated")
+    st, e, _ = beat(silent, 0)
+    T.ok(st == 409 and "attempt 0" in e["error"] and
+         "attempt 1" in e["error"], "heartbeat of the old attempt -> 409", e)
+    j1 = at(silent, 1)
+    if j1:
+        tok1, _ = token_of(ec2, j1["instance_id"])
+        st, e, _ = beat(silent, 1, token=tok1)
+        T.ok(st == 409 and "LAUNCHING" in e["error"],
+             "heartbeat of the new attempt before its running -> 409", e)
+    else:
+        T.ok(False, "the requeued job is relaunched (attempt 1)")
+    time.sleep(max(0.0, t_running + 7 - time.time()))
+    x = r.call("GET", f"/status/{beating}")[1]
+    T.ok(x["status"] == "RUNNING" and x["attempt"] == 0 and
+         x["last_heartbeat"] > x2["last_heartbeat"] and
+         state(ec2, iids[beating]) == "running",
+         "a job heartbeating every second is still RUNNING 7 s after its "
+         "running callback (timeout 3 s), its instance running", x)
+    stop.set()
+    th.join(5)
+    T.ok(len(codes) >= 5 and set(codes) == {200},
+         f"{len(codes)} background heartbeats, all 200", codes)
+    st, x, _ = r.call("PUT", f"/callback/{beating}", {"attempt": 0},
+                      token=toks[beating])
+    T.ok(st == 200 and x["status"] == "DONE" and x.get("last_heartbeat"),
+         "done callback after heartbeats -> DONE (last_heartbeat kept)", x)
+    st, e, _ = beat(beating, 0)
+    T.ok(st == 409 and "DONE" in e["error"], "heartbeat of a DONE job -> 409",
+         e)
+    T.eq(r.stop(), 0, "SIGTERM -> exit 0 (heartbeat process)")
+    lines = [json.loads(x) for x in r.logtext().splitlines()
+             if x.startswith("{")]
+    reaps = [x for x in lines if x.get("event") == "reap"]
+    T.ok(len(reaps) == 1 and reaps[0]["job_id"] == silent and
+         reaps[0]["attempt"] == 0 and reaps[0]["silent_s"] > 3 and
+         reaps[0].get("last_heartbeat"),
+         "one reap logged: the silent job, with its last heartbeat",
+         reaps)
+
+
 def main():
     global AMI
     moto = Moto()
@@ -635,6 +756,7 @@ def main():
     T.run(lambda: test_launcher(moto, a, b), "launcher")
     T.run(lambda: test_failed_launch(moto, key), "failed launch")
     T.run(lambda: test_reaper(moto, key), "reaper")
+    T.run(lambda: test_heartbeat(moto, key), "heartbeat")
     T.run(lambda: test_healthz_no_aws(key), "healthz without AWS")
     # Logs: one line per request and transition, never a key or a token.
     for p in (a, b):
