@@ -433,6 +433,10 @@ class Settings:
         self.all_schedules = load_schedules(self.all_names) \
             if cmd in ("deploy", "destroy") else []
         picked = {w["name"] for w in self.workers}
+        # A subset run leaves what every worker shares (queue, compute
+        # environments, dead-letter queue, execution and events roles) in
+        # place on destroy: removing one worker must not stop the others.
+        self.subset = picked != set(self.all_names)
         self.schedules = [x for x in self.all_schedules
                           if x["worker"] in picked]
 
@@ -1301,7 +1305,14 @@ def destroy(aws, s):
         aws.call("events", "delete-rule", "--name", name, mutate=True)
         gone(f"events rule {name}")
     pmap(s, rule, s.schedules)
-    u = aws.call("sqs", "get-queue-url", "--queue-name", DLQ,
+    if s.subset:
+        for what in (f"sqs queue {DLQ}", f"batch job queue {QUEUE}",
+                     f"batch compute environment {CE_ONDEMAND}",
+                     f"batch compute environment {CE_SPOT}",
+                     f"iam role {EVENTS_ROLE}", f"iam role {EXEC_ROLE}"):
+            say(what, "kept (shared by every worker; WORKERS is a subset)")
+    u = None if s.subset else aws.call(
+        "sqs", "get-queue-url", "--queue-name", DLQ,
                  ok=("AWS.SimpleQueueService.NonExistentQueue",
                      "QueueDoesNotExist"))
     if u is not None:
@@ -1326,7 +1337,7 @@ def destroy(aws, s):
             else:
                 foreign(f"batch job definition {name}:{jd['revision']}")
     pmap(s, jobdef, s.workers)
-    q = describe_queue(aws, QUEUE)
+    q = None if s.subset else describe_queue(aws, QUEUE)
     if q is not None and not tagged(q.get("tags")):
         foreign(f"batch job queue {QUEUE}")
     elif q is not None:
@@ -1340,7 +1351,7 @@ def destroy(aws, s):
         wait_for(aws, f"job queue {QUEUE} deleted",
                  lambda: describe_queue(aws, QUEUE) is None)
         gone(f"batch job queue {QUEUE}")
-    ces = describe_ces(aws, [CE_ONDEMAND, CE_SPOT])
+    ces = {} if s.subset else describe_ces(aws, [CE_ONDEMAND, CE_SPOT])
     for name in (CE_ONDEMAND, CE_SPOT):
         ce = ces.get(name)
         if ce is None:
@@ -1393,8 +1404,9 @@ def destroy(aws, s):
         else:
             foreign(f"log group {name}")
     pmap(s, log_group, s.workers)
-    roles = [EVENTS_ROLE] + [f"{PROJECT}-{w['name']}-job"
-                             for w in reversed(s.workers)] + [EXEC_ROLE]
+    roles = [f"{PROJECT}-{w['name']}-job" for w in reversed(s.workers)]
+    if not s.subset:
+        roles = [EVENTS_ROLE] + roles + [EXEC_ROLE]
     have_roles = all_roles(aws)
 
     def role(name):

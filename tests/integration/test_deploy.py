@@ -455,10 +455,26 @@ def test_destroy():
         RoleName="handmade", AssumeRolePolicyDocument=json.dumps(
             deploy_py.trust("ecs-tasks.amazonaws.com")))
     api("logs").create_log_group(logGroupName="/handmade")
+    # One worker first: its own resources go, what every worker shares and
+    # the other workers' resources stay.
+    before = set(ours())
+    rc, out, err = make("destroy", WORKERS="btc-price")
+    after = set(ours())
+    mine = {x for x in before if "btc-price" in x or x == "table btc-prices"}
+    shared = {x for x in before if x.startswith(("queue ", "ce ", "sqs "))
+              or x in ("role scratchwork-events",
+                       "role scratchwork-ecs-execution")}
+    t.ok(rc == 0 and mine and not (after & mine) and len(shared) == 6 and
+         after == before - mine and
+         "iam role scratchwork-events: kept (shared by every worker; "
+         "WORKERS is a subset)" in out,
+         f"destroy WORKERS=btc-price removes its {len(mine)} resources and "
+         f"keeps the {len(shared)} shared ones and every other worker's",
+         sorted(before ^ after))
     rc, out, err = make("destroy")
     t.eq(rc, 0, "make destroy exits 0")
     names = [ln.split(":")[0] for ln in out]
-    t.ok(names.index("events rule scratchwork-btc-price") <
+    t.ok(names.index("events rule scratchwork-etl-daily") <
          names.index("batch job queue scratchwork") <
          names.index("batch compute environment scratchwork-fargate-spot") <
          names.index("iam role scratchwork-ecs-execution"),
@@ -474,7 +490,7 @@ def test_destroy():
     api("iam").create_role(
         RoleName="scratchwork-events", AssumeRolePolicyDocument=json.dumps(
             deploy_py.trust("events.amazonaws.com")))
-    rc, out, err = make("destroy", WORKERS="btc-price")
+    rc, out, err = make("destroy")
     t.ok(rc == 0 and "iam role scratchwork-events: not tagged "
          "project=scratchwork: left alone" in out and
          api("iam").get_role(RoleName="scratchwork-events"),
