@@ -16,7 +16,9 @@ schedule callback -> jobs-api requeues (attempt 1) -> relaunch on a new
 instance -> agent: running -> done. Then: exactly one DONE transition,
 attempt 1, both instances terminated in moto (no leak), no container
 left; a duplicate done callback answers 200 and changes nothing, an
-out-of-order running callback 409, the old attempt's token 403.
+out-of-order running callback 409, the old attempt's token 403. The
+agents heartbeat every second and jobs-api's heartbeat timeout is 3 s:
+the 7 s job is never reaped.
 """
 import base64
 import http.client
@@ -137,14 +139,17 @@ try:
         JOBS_PORT=port, JOBS_LAUNCH_INTERVAL=1, JOBS_AMI_ID=AMI,
         JOBS_CALLBACK_URL=f"http://127.0.0.1:{port}",
         JOBS_AGENT_IMAGE="scratchwork/spot-agent:test",
-        JOBS_MAX_ATTEMPTS=3, JOBS_BACKOFF_SECONDS=1), stdout=api_log,
+        JOBS_MAX_ATTEMPTS=3, JOBS_BACKOFF_SECONDS=1,
+        # Heartbeats end to end: a job running longer than 3 s stays
+        # RUNNING only because the agent beats every second.
+        JOBS_REAP_INTERVAL=1, JOBS_HEARTBEAT_TIMEOUT=3), stdout=api_log,
         stderr=api_log)
     wait_port(port, proc=api)
 
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     st, job = call(port, "POST", "/schedule", {
         "docker_image": IMAGE, "scheduled_for": now,
-        "env_vars": {"JOB_SLEEP": "4", "JOB_GREETING": "lifecycle"}})
+        "env_vars": {"JOB_SLEEP": "7", "JOB_GREETING": "lifecycle"}})
     t.eq(st, 201, "POST /schedule of the job image")
     jid = job["id"]
 
@@ -175,7 +180,8 @@ try:
                "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
                "AWS_CONFIG_FILE": "/nonexistent",
                "SPOT_AGENT_POLL_SECONDS": "1", "SPOT_AGENT_STOP_TIMEOUT": "5",
-               "SW_RETRY_BASE_MS": "100", **ud}
+               "SW_RETRY_BASE_MS": "100",
+               "SPOT_AGENT_HEARTBEAT_SECONDS": "1", **ud}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
             if k in os.environ:
                 env[k] = os.environ[k]
@@ -243,6 +249,15 @@ try:
     done = [x for x in lines if x.get("event") == "transition" and
             x.get("job_id") == jid and x.get("to") == "DONE"]
     t.eq(len(done), 1, "exactly one DONE transition in jobs-api's log")
+    t.eq([x for x in lines if x.get("event") == "reap"], [],
+         "no reap: the heartbeats kept the 7 s job RUNNING past the 3 s "
+         "heartbeat timeout")
+    beats = [json.loads(x) for x in agent_logs[-1].splitlines()
+             if x.startswith("{") and '"heartbeats stopped"' in x]
+    t.ok(beats and beats[0]["beats"] >= 4 and
+         beats[0]["acknowledged"] == beats[0]["beats"],
+         "attempt 1's agent: heartbeats every second, all acknowledged by "
+         "jobs-api", beats)
     t.ok(all(tok not in "".join(agent_logs) for tok in (tok1, tok2)),
          "no token in the agents' logs")
 except Exception:  # noqa: BLE001 - reported as one failure
