@@ -22,36 +22,15 @@ import shutil
 import subprocess
 import tempfile
 
+from etltest import RAW_HEADERS, read_tree, run_stage, stage_user, upload_raw
+from etltest import write_raw as etl_write_raw
 from swtest import BIN, TEST_BIN, Moto, Tap
 
 EXTRACT = os.path.join(TEST_BIN, "etl-extract")
 RELEASE = os.path.join(BIN, "etl-extract")
 GEN = os.path.join(BIN, "olist-gen")
 
-HEADERS = {
-    "olist_customers_dataset.csv": "customer_id,customer_unique_id,"
-    "customer_zip_code_prefix,customer_city,customer_state",
-    "olist_geolocation_dataset.csv": "geolocation_zip_code_prefix,"
-    "geolocation_lat,geolocation_lng,geolocation_city,geolocation_state",
-    "olist_order_items_dataset.csv": "order_id,order_item_id,product_id,"
-    "seller_id,shipping_limit_date,price,freight_value",
-    "olist_order_payments_dataset.csv": "order_id,payment_sequential,"
-    "payment_type,payment_installments,payment_value",
-    "olist_order_reviews_dataset.csv": "review_id,order_id,review_score,"
-    "review_comment_title,review_comment_message,review_creation_date,"
-    "review_answer_timestamp",
-    "olist_orders_dataset.csv": "order_id,customer_id,order_status,"
-    "order_purchase_timestamp,order_approved_at,"
-    "order_delivered_carrier_date,order_delivered_customer_date,"
-    "order_estimated_delivery_date",
-    "olist_products_dataset.csv": "product_id,product_category_name,"
-    "product_name_lenght,product_description_lenght,product_photos_qty,"
-    "product_weight_g,product_length_cm,product_height_cm,product_width_cm",
-    "olist_sellers_dataset.csv": "seller_id,seller_zip_code_prefix,"
-    "seller_city,seller_state",
-    "product_category_name_translation.csv":
-    "product_category_name,product_category_name_english",
-}
+HEADERS = RAW_HEADERS
 ORDERS = "olist_orders_dataset.csv"
 ITEMS = "olist_order_items_dataset.csv"
 REVIEWS = "olist_order_reviews_dataset.csv"
@@ -100,42 +79,23 @@ t = Tap()
 tmp = tempfile.mkdtemp(prefix="etl-extract-")
 
 
-def write_raw(d, bodies=None, headers=None, bom=False):
-    """The 9 raw files: quoted headers as the real data set, CRLF; bodies
-    maps a file to its bytes after the header (str, latin-1 for the
-    invalid UTF-8 byte)."""
-    os.makedirs(d, exist_ok=True)
-    bodies = bodies or {}
-    for name, head in (headers or HEADERS).items():
-        quoted = ",".join(f'"{h}"' for h in head.split(","))
-        data = (("\ufeff" if bom else "") + quoted + "\r\n").encode()
-        body = bodies.get(name, "")
-        data += body.encode("utf-8", "surrogateescape") if "\xe9red" not in \
-            body else body.encode("latin-1", "replace") \
-            if not any(ord(ch) > 255 for ch in body) else body.encode()
-        with open(os.path.join(d, name), "wb") as f:
-            f.write(data)
+def raw_bytes(body):
+    """A raw file's body as bytes: latin-1 where it carries the one invalid
+    UTF-8 byte of the deliberately bad order status, UTF-8 otherwise."""
+    if "\xe9red" in body and all(ord(ch) <= 255 for ch in body):
+        return body.encode("latin-1")
+    return body.encode("utf-8", "surrogateescape")
+
+
+def write_raw(d, bodies=None, headers=None):
+    """The 9 raw files (etltest.write_raw), bodies encoded by raw_bytes."""
+    etl_write_raw(d, {k: raw_bytes(v) for k, v in (bodies or {}).items()},
+                  headers)
 
 
 def run(env_extra, binary=EXTRACT, env=None):
-    e = dict(env or os.environ)
-    for k in ("ETL_RUN_ID", "ETL_INPUT", "ETL_WORK", "WORKFLOW_RUN_ID"):
-        e.pop(k, None)
-    e.update(env_extra)
-    p = subprocess.run([binary], env=e, capture_output=True, text=True,
-                       timeout=120)
-    if "Sanitizer" in p.stderr or "runtime error" in p.stderr:
-        print("# " + p.stderr.replace("\n", "\n# "))
-    return p.returncode, [ln for ln in p.stderr.splitlines() if ln.strip()]
-
-
-def read_tree(root):
-    out = {}
-    for dp, _, fs in os.walk(root):
-        for f in fs:
-            p = os.path.join(dp, f)
-            out[os.path.relpath(p, root)] = open(p, "rb").read()
-    return out
+    """etl-extract (or binary); returns (exit code, stderr lines)."""
+    return run_stage(binary, env_extra, env)
 
 
 def test_generated():
@@ -293,14 +253,8 @@ def test_s3(local):
         s3.create_bucket(Bucket="raw")
         s3.create_bucket(Bucket="work")
         raw = os.path.join(tmp, "bad")
-        for name in HEADERS:
-            s3.upload_file(os.path.join(raw, name), "raw", f"olist/{name}")
-        key = moto.user("etl", {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Resource": "*",
-            "Action": ["s3:GetObject", "s3:PutObject",
-                       "s3:CreateMultipartUpload", "s3:UploadPart",
-                       "s3:CompleteMultipartUpload",
-                       "s3:AbortMultipartUpload"]}]})
+        upload_raw(s3, raw, "raw", "olist")
+        key = stage_user(moto)
         env = moto.env(key)
         rc, err = run({"ETL_RUN_ID": "bad", "ETL_INPUT": "s3://raw/olist/",
                        "ETL_WORK": "s3://work/etl"}, env=env)
@@ -316,8 +270,7 @@ def test_s3(local):
         # connection cannot start an upload inside its own read).
         big = os.path.join(tmp, "sf016")
         subprocess.run([GEN, "--sf", "0.16", "--out", big], check=True)
-        for name in HEADERS:
-            s3.upload_file(os.path.join(big, name), "raw", f"big/{name}")
+        upload_raw(s3, big, "raw", "big")
         rc, err = run({"ETL_RUN_ID": "big", "ETL_INPUT": "s3://raw/big",
                        "ETL_WORK": "s3://work/etl"}, env=env)
         rc_l, err_l = run({"ETL_RUN_ID": "big", "ETL_INPUT": big,

@@ -26,6 +26,7 @@ import tempfile
 import urllib.request
 
 from faultproxy import FaultProxy, Response
+from etltest import read_tree
 from swtest import BIN, TEST_BIN, Moto, Tap
 
 WORKER = os.path.join(TEST_BIN, "etl-load")
@@ -174,16 +175,6 @@ def clear():
                                               "sk": {"S": k[1]}})
 
 
-def local_files(root):
-    out = {}
-    for d, _, fs in os.walk(root):
-        for f in fs:
-            p = os.path.join(d, f)
-            with open(p) as fh:
-                out[os.path.relpath(p, root)] = fh.read()
-    return out
-
-
 def run(worker=WORKER, creds=None, endpoint=None, drop=(), **env_vars):
     """Runs etl-load; returns (rc, stderr lines)."""
     env = moto.env(creds or key, ETL_TABLE=TABLE, ETL_RUN_DATE=RUN_DATE)
@@ -231,7 +222,7 @@ def test_local():
     bad = [k for k in want if got.get(k) != want[k]]
     t.eq(bad[:3], [], "every item exactly as documented (keys, S and N "
          "types, run_id, dt)")
-    t.eq(local_files(wh), expected_files(ROWS),
+    t.eq(read_tree(wh, text=True), expected_files(ROWS),
          "warehouse: one file per aggregate and day, header without dt for "
          "daily ones, non-daily under dt=ETL_RUN_DATE, byte for byte")
     with open(os.path.join(work, "r1", "load.json")) as f:
@@ -247,7 +238,8 @@ def test_local():
          "one summary log line", err[-1:])
     rc, err = run(ETL_RUN_ID="r1", ETL_WORK=work, ETL_WAREHOUSE=wh)
     got2 = scan()
-    t.ok(rc == 0 and got2 == got and local_files(wh) == expected_files(ROWS),
+    t.ok(rc == 0 and got2 == got and
+         read_tree(wh, text=True) == expected_files(ROWS),
          "rerun: same items (overwritten, not duplicated), same files",
          f"rc {rc} items {len(got2)}")
 
@@ -293,7 +285,7 @@ def test_s3():
     rep = json.loads(s3.get_object(Bucket=BUCKET, Key="work/s3run/load.json")
                      ["Body"].read())
     t.ok(rc == 0 and scan() == expected_items(ROWS, "s3run") and
-         local_files(wh) == expected_files(ROWS) and
+         read_tree(wh, text=True) == expected_files(ROWS) and
          (rep["status"], rep["items_written"]) == ("ok", NROWS),
          "ETL_WORK on S3 (IAM auth on, the etl-load policy): every item as "
          "documented, the warehouse files, load.json next to the aggregates",
@@ -373,7 +365,7 @@ def test_failed_write_reported():
     t.ok("NOT written" in last and stuck in last and "exit" not in last[:0],
          "the last log line names the failure and the first failed keys",
          last[:300])
-    t.eq(local_files(wh), expected_files(ROWS),
+    t.eq(read_tree(wh, text=True), expected_files(ROWS),
          "the warehouse files are still all written")
 
 

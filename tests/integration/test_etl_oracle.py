@@ -25,30 +25,20 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__) + "/../lib")
-from swtest import BIN, BUILD, ROOT, TEST_BIN, Tap  # noqa: E402
+from etltest import AGGREGATES  # noqa: E402
+from swtest import BIN, ROOT, TEST_BIN, Tap, node_path  # noqa: E402
 
 EXTRACT = os.path.join(TEST_BIN, "etl-extract")
 TRANSFORM = os.path.join(TEST_BIN, "etl-transform")
 GEN = os.path.join(BIN, "olist-gen")
 ORACLE = os.path.join(ROOT, "tests", "oracle")
 FIXTURE = os.path.join(ORACLE, "fixture")
-AGGREGATES = ["daily_state", "daily_category", "payment_mix",
-              "delivery_delay_state", "seller_ranking", "category_reviews"]
 PANDAS_PY = "/usr/bin/python3"  # Debian's, which has python3-pandas
 SF = "0.02"
 SEED = "42"
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="sw_etl_oracle_")
-
-
-def node_path():
-    """The pinned Node tools' node_modules (installed once)."""
-    p = subprocess.run(["bash", os.path.join(ROOT, "tests", "tools",
-                                             "npm-tools.sh")],
-                       env=dict(os.environ, BUILD=BUILD), cwd=ROOT,
-                       capture_output=True, text=True, check=True)
-    return p.stdout.strip().splitlines()[-1]
 
 
 NODE_PATH = node_path()

@@ -12,39 +12,14 @@ the stages need).
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 
+from etltest import run_stage, stage_user, upload_raw
+from etltest import write_raw as etl_write_raw
 from swtest import BIN, TEST_BIN, Moto, Tap
 
 EXTRACT = os.path.join(TEST_BIN, "etl-extract")
 TRANSFORM = os.path.join(TEST_BIN, "etl-transform")
-
-HEADERS = {
-    "olist_customers_dataset.csv": "customer_id,customer_unique_id,"
-    "customer_zip_code_prefix,customer_city,customer_state",
-    "olist_geolocation_dataset.csv": "geolocation_zip_code_prefix,"
-    "geolocation_lat,geolocation_lng,geolocation_city,geolocation_state",
-    "olist_order_items_dataset.csv": "order_id,order_item_id,product_id,"
-    "seller_id,shipping_limit_date,price,freight_value",
-    "olist_order_payments_dataset.csv": "order_id,payment_sequential,"
-    "payment_type,payment_installments,payment_value",
-    "olist_order_reviews_dataset.csv": "review_id,order_id,review_score,"
-    "review_comment_title,review_comment_message,review_creation_date,"
-    "review_answer_timestamp",
-    "olist_orders_dataset.csv": "order_id,customer_id,order_status,"
-    "order_purchase_timestamp,order_approved_at,"
-    "order_delivered_carrier_date,order_delivered_customer_date,"
-    "order_estimated_delivery_date",
-    "olist_products_dataset.csv": "product_id,product_category_name,"
-    "product_name_lenght,product_description_lenght,product_photos_qty,"
-    "product_weight_g,product_length_cm,product_height_cm,product_width_cm",
-    "olist_sellers_dataset.csv": "seller_id,seller_zip_code_prefix,"
-    "seller_city,seller_state",
-    "product_category_name_translation.csv":
-    "product_category_name,product_category_name_english",
-}
-
 
 def i(tag):
     """A 32-hex id from a short tag ("o1" -> "o1o1..." is not hex, so the
@@ -181,29 +156,16 @@ tmp = tempfile.mkdtemp(prefix="etl-transform-")
 
 
 def write_raw(d):
-    """The raw files (quoted headers and CRLF as the real data set; a BOM
-    on the translation)."""
-    os.makedirs(d, exist_ok=True)
-    for name, head in HEADERS.items():
-        quoted = ",".join(f'"{h}"' for h in head.split(","))
-        bom = "\ufeff" if name.startswith("product_category") else ""
-        body = bom + quoted + "\r\n" + "".join(
-            r + "\r\n" for r in ROWS.get(name, []))
-        with open(os.path.join(d, name), "w", encoding="utf-8",
-                  newline="") as f:
-            f.write(body)
+    """The raw files of ROWS (quoted headers and CRLF as the real data set;
+    a BOM on the translation)."""
+    etl_write_raw(d, {name: "".join(r + "\r\n" for r in rows)
+                      for name, rows in ROWS.items()},
+                  bom={"product_category_name_translation.csv"})
 
 
 def run(binary, env_extra, env=None):
-    e = dict(env or os.environ)
-    for k in ("ETL_RUN_ID", "ETL_INPUT", "ETL_WORK", "WORKFLOW_RUN_ID"):
-        e.pop(k, None)
-    e.update(env_extra)
-    p = subprocess.run([binary], env=e, capture_output=True, text=True,
-                       timeout=60)
-    if "Sanitizer" in p.stderr or "runtime error" in p.stderr:
-        print("# " + p.stderr.replace("\n", "\n# "))
-    return p.returncode, [ln for ln in p.stderr.splitlines() if ln.strip()]
+    """One stage binary; returns (exit code, stderr lines)."""
+    return run_stage(binary, env_extra, env, timeout=60)
 
 
 def aggs(root):
@@ -302,14 +264,8 @@ def test_s3():
         s3.create_bucket(Bucket="raw")
         s3.create_bucket(Bucket="work")
         raw = os.path.join(tmp, "raw")
-        for name in HEADERS:
-            s3.upload_file(os.path.join(raw, name), "raw", f"in/{name}")
-        key = moto.user("etl", {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Resource": "*",
-            "Action": ["s3:GetObject", "s3:PutObject",
-                       "s3:CreateMultipartUpload", "s3:UploadPart",
-                       "s3:CompleteMultipartUpload",
-                       "s3:AbortMultipartUpload"]}]})
+        upload_raw(s3, raw, "raw", "in")
+        key = stage_user(moto)
         env = moto.env(key)
         extra = {"ETL_RUN_ID": "s3-run", "ETL_INPUT": "s3://raw/in",
                  "ETL_WORK": "s3://work/runs"}

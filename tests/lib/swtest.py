@@ -69,6 +69,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def node_path():
+    """The pinned Node test tools' node_modules (tests/tools/npm-tools.sh
+    installs them once); returns its path for NODE_PATH."""
+    p = subprocess.run(["bash", os.path.join(ROOT, "tests", "tools",
+                                             "npm-tools.sh")],
+                       env=dict(os.environ, BUILD=BUILD), cwd=ROOT,
+                       capture_output=True, text=True, check=True)
+    return p.stdout.strip().splitlines()[-1]
+
+
 def wait_port(port, timeout=20.0, proc=None):
     """Waits until 127.0.0.1:port accepts connections."""
     deadline = time.time() + timeout
