@@ -117,12 +117,40 @@ int main(void)
     CHECK_EQ_INT(call(&app, "PUT", path, tok, "{\"running\":\"\",\"attempt\":0}",
                       NULL), 200, "running again -> 200 (idempotent)");
     CHECK_EQ_INT(n_terminated, 0, "nothing terminated yet");
+    char status_path[64];
+    snprintf(status_path, sizeof status_path, "/status/%s", id);
+    call(&app, "GET", status_path, KEY, "", &j);
+    char hb0[JOBS_STAMP_LEN + 1], ua0[JOBS_STAMP_LEN + 1];
+    snprintf(hb0, sizeof hb0, "%s", str(j, "last_heartbeat"));
+    snprintf(ua0, sizeof ua0, "%s", str(j, "updated_at"));
+    cJSON_Delete(j);
+    CHECK(strlen(hb0) == JOBS_STAMP_LEN && strcmp(hb0, ua0) == 0,
+          "running records last_heartbeat (its time), shown by /status");
+    st = call(&app, "PUT", path, tok, "{\"heartbeat\":\"\",\"attempt\":0}",
+              &j);
+    CHECK(st == 200 && strcmp(str(j, "status"), "RUNNING") == 0 &&
+              strcmp(str(j, "last_heartbeat"), hb0) >= 0 &&
+              strcmp(str(j, "updated_at"), ua0) == 0,
+          "heartbeat -> 200: RUNNING, last_heartbeat moved on, updated_at "
+          "kept");
+    cJSON_Delete(j);
+    CHECK_EQ_INT(call(&app, "PUT", path, tok, "{\"heartbeat\":\"\"}", NULL),
+                 200, "heartbeat again, no attempt -> 200 (idempotent)");
+    st = call(&app, "PUT", path, tok, "{\"heartbeat\":\"\",\"attempt\":3}",
+              &j);
+    CHECK(st == 409 && strstr(str(j, "error"), "attempt 3") &&
+              strstr(str(j, "error"), "RUNNING at attempt 0"),
+          "heartbeat of another attempt -> 409 saying why");
+    cJSON_Delete(j);
+    CHECK_EQ_INT(n_terminated, 0, "heartbeats terminate nothing");
     st = call(&app, "PUT", path, tok, "{\"schedule\":\"\"}", &j);
     CHECK(st == 200 && strcmp(str(j, "status"), "SCHEDULED") == 0 &&
               cJSON_GetObjectItem(j, "attempt")->valueint == 1 &&
               strcmp(str(j, "scheduled_for"), "2026-11-23T18:30:30Z") == 0 &&
-              !cJSON_GetObjectItem(j, "instance_id"),
-          "interrupted: SCHEDULED, attempt 1, now + 30 s, no instance");
+              !cJSON_GetObjectItem(j, "instance_id") &&
+              !cJSON_GetObjectItem(j, "last_heartbeat"),
+          "interrupted: SCHEDULED, attempt 1, now + 30 s, no instance, no "
+          "heartbeat");
     cJSON_Delete(j);
     CHECK(n_terminated == 1 &&
               strcmp(terminated[0], "i-0aaaaaaaaaaaaaaaa") == 0,
@@ -133,6 +161,9 @@ int main(void)
     CHECK_EQ_INT(call(&app, "PUT", path, tok,
                       "{\"running\":\"\",\"attempt\":0}", NULL),
                  409, "a callback for attempt 0 on attempt 1 -> 409");
+    CHECK_EQ_INT(call(&app, "PUT", path, tok,
+                      "{\"heartbeat\":\"\",\"attempt\":1}", NULL),
+                 409, "a heartbeat of a SCHEDULED job -> 409");
 
     claim(&app, id, "i-0bbbbbbbbbbbbbbbb", tok);
     st = call(&app, "PUT", path, tok, "{\"schedule\":\"\",\"attempt\":1}", &j);
