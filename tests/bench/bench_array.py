@@ -32,19 +32,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "deploy"))
 
+from benchlib import RUSAGE, BenchError, mib, outputs, run_measured  # noqa: E402,E501
 from swtest import BIN, BUILD, Moto  # noqa: E402
 import runner  # noqa: E402
 
 WORKER = os.path.join(BIN, "array-worker")
 SEED = os.path.join(HERE, "seed_array_worker.py")
-RUSAGE = os.path.join(BUILD, "release", "bench", "bench_rusage")
 TABLE = "bench-array-results"
 TOOLS = [("array-worker (static C)", WORKER),
          ("python boto3 (seed_array_worker.py)", SEED)]
-
-
-class BenchError(Exception):
-    """A run failed or its results did not check out."""
 
 
 def launcher(tmp, tag):
@@ -52,23 +48,9 @@ def launcher(tmp, tag):
     returns (exit code, stdout, stderr, wall s, CPU s, peak RSS KiB)."""
     def launch(argv, env, index):
         out = os.path.join(tmp, f"{tag}-{index}")
-        with open(out + ".rusage", "w+") as res:
-            pid = os.posix_spawn(RUSAGE, [RUSAGE, out, *argv], env,
-                                 file_actions=[(os.POSIX_SPAWN_DUP2,
-                                                res.fileno(), 1)])
-            _, status = os.waitpid(pid, 0)
-            res.seek(0)
-            line = res.read()
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise BenchError(f"bench_rusage failed on {argv[0]}")
-        code, wall_ns, cpu_us, rss = (int(x) for x in line.split())
-        with open(out + ".out", errors="replace") as f:
-            so = f.read()
-        with open(out + ".err", errors="replace") as f:
-            se = f.read()
-        for suffix in (".out", ".err", ".rusage"):
-            os.unlink(out + suffix)
-        return code, so, se, wall_ns / 1e9, cpu_us / 1e6, rss
+        code, wall, cpu, rss = run_measured(argv, env, out)
+        so, se = outputs(out, remove=True)
+        return code, so, se, wall, cpu, rss
     return launch
 
 
@@ -160,11 +142,6 @@ def main():
         moto.stop()
     report(single, big, runs, size, jobs, time.monotonic() - started)
     return 0
-
-
-def mib(kib):
-    """KiB to MiB."""
-    return kib / 1024.0
 
 
 def report(single, big, runs, size, jobs, elapsed):

@@ -44,11 +44,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 from exchanges import DEFAULT_PRICE, SOURCES, Exchanges  # noqa: E402
+from benchlib import RUSAGE, BenchError, mib, run_measured, tail  # noqa: E402
 from swtest import BIN, BUILD, ROOT, Moto  # noqa: E402
 
 WORKER = os.path.join(BIN, "btc-price")
 SEED = os.path.join(HERE, "seed_btc_price.py")
-RUSAGE = os.path.join(BUILD, "release", "bench", "bench_rusage")
 TABLE = "btc-prices"
 PAIR = "BTC-USD"
 SLOT = 120
@@ -78,10 +78,6 @@ TOOLS = [
 PY = 3  # index of the Python row in TOOLS
 
 
-class BenchError(Exception):
-    """A run failed or the bench's own checks did not hold."""
-
-
 def iso(ts):
     """ts (Unix seconds) as YYYY-MM-DDTHH:MM:SSZ."""
     return datetime.datetime.fromtimestamp(
@@ -91,32 +87,6 @@ def iso(ts):
 def slot_of(tool, run):
     """The SCHEDULED_TIME of run `run` (0 = warm-up) of tool `tool`."""
     return BASE + tool * DAY + run * SLOT
-
-
-def run_once(argv, env, out):
-    """Runs argv to completion under bench_rusage, stdout/stderr in
-    out.{out,err}. Returns (exit code, wall s, CPU s, peak RSS KiB)."""
-    with open(out + ".rusage", "w+") as res:
-        pid = os.posix_spawn(RUSAGE, [RUSAGE, out, *argv], env,
-                             file_actions=[(os.POSIX_SPAWN_DUP2,
-                                            res.fileno(), 1)])
-        _, status = os.waitpid(pid, 0)
-        res.seek(0)
-        line = res.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise BenchError(f"bench_rusage failed on {argv[0]}: "
-                         f"{tail(out + '.err')}")
-    code, wall_ns, cpu_us, rss_kib = (int(x) for x in line.split())
-    return code, wall_ns / 1e9, cpu_us / 1e6, rss_kib
-
-
-def tail(path, lines=5):
-    """The last lines of a file, for a failure message."""
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-lines:]).rstrip()
-    except OSError as e:
-        return f"({e})"
 
 
 def count_items(ddb, tool):
@@ -195,11 +165,6 @@ def bundle_certs():
         return f.read().count("-----BEGIN CERTIFICATE-----")
 
 
-def mib(kib):
-    """KiB to MiB."""
-    return kib / 1024.0
-
-
 def main():
     runs = int(os.environ.get("BENCH_RUNS", "20"))
     if runs < 10:
@@ -253,7 +218,7 @@ def measure(moto, key, ex, runs, tmp):
         for t, (label, argv, _, _) in enumerate(TOOLS):
             env = dict(envs[t], SCHEDULED_TIME=iso(slot_of(t, r)))
             out = os.path.join(tmp, f"{t}-{r}")
-            rc, wall, cpu, rss = run_once(argv, env, out)
+            rc, wall, cpu, rss = run_measured(argv, env, out)
             if rc != 0:
                 raise BenchError(
                     f"{label}: run {r} exited {rc}:\n{tail(out + '.err')}")

@@ -39,57 +39,32 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from swtest import BIN, BUILD, ROOT, free_port, start, wait_port  # noqa: E402
+from benchlib import RUSAGE, BenchError, outputs, run_measured  # noqa: E402
+from etltest import AGGREGATES  # noqa: E402
+from swtest import (BIN, BUILD, ROOT, free_port, node_path, start,  # noqa: E402
+                    wait_port)
 
 GEN = os.path.join(BIN, "olist-gen")
 EXTRACT = os.path.join(BIN, "etl-extract")
 TRANSFORM = os.path.join(BIN, "etl-transform")
 LOAD = os.path.join(BIN, "etl-load")
-RUSAGE = os.path.join(BUILD, "release", "bench", "bench_rusage")
 ORACLE = os.path.join(ROOT, "tests", "oracle")
 SEED_LOAD = os.path.join(HERE, "seed_etl_load.py")
 PANDAS_PY = "/usr/bin/python3"  # Debian's, which has python3-pandas
 SEED = 42
-AGGREGATES = ["daily_state", "daily_category", "payment_mix",
-              "delivery_delay_state", "seller_ranking", "category_reviews"]
 RUN_DATE = "2026-01-01"
 TABLE = "bench-etl"
-
-
-class BenchError(Exception):
-    """A run failed or its results did not check out."""
-
-
-def node_path():
-    """The pinned Node tools' node_modules (installed once)."""
-    p = subprocess.run(["bash", os.path.join(ROOT, "tests", "tools",
-                                             "npm-tools.sh")],
-                       env=dict(os.environ, BUILD=BUILD), cwd=ROOT,
-                       capture_output=True, text=True, check=True)
-    return p.stdout.strip().splitlines()[-1]
 
 
 def measure(argv, env, tmp):
     """Runs argv under bench_rusage; returns (wall s, CPU s, peak RSS KiB,
     stdout). A non-zero exit raises BenchError with its stderr."""
     out = os.path.join(tmp, "m")
-    with open(out + ".rusage", "w+") as res:
-        pid = os.posix_spawn(RUSAGE, [RUSAGE, out, *argv], env,
-                             file_actions=[(os.POSIX_SPAWN_DUP2,
-                                            res.fileno(), 1)])
-        _, status = os.waitpid(pid, 0)
-        res.seek(0)
-        line = res.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise BenchError(f"bench_rusage failed on {argv[0]}")
-    code, wall_ns, cpu_us, rss = (int(x) for x in line.split())
-    with open(out + ".out", errors="replace") as f:
-        so = f.read()
-    with open(out + ".err", errors="replace") as f:
-        se = f.read()
+    code, wall, cpu, rss = run_measured(argv, env, out)
+    so, se = outputs(out)
     if code != 0:
         raise BenchError(f"{' '.join(argv[:2])} exited {code}:\n{se[-2000:]}")
-    return wall_ns / 1e9, cpu_us / 1e6, rss, so
+    return wall, cpu, rss, so
 
 
 def sf_name(sf):
