@@ -69,30 +69,6 @@ static uint64_t id_hash(const uint8_t key[16])
     return mix64(a ^ mix64(b));
 }
 
-/* idmap_alloc: sets m to an empty table of cap slots. Returns SW_OK or
- * SW_E_NOMEM. */
-static sw_result idmap_alloc(sw_idmap *m, size_t cap)
-{
-    if (!cap || cap > SIZE_MAX / sizeof(sw_idmap_slot))
-        return SW_E_NOMEM;
-    sw_idmap_slot *slots = table_alloc(cap * sizeof *slots);
-    if (!slots)
-        return SW_E_NOMEM;
-    for (size_t i = 0; i < cap; i++)
-        slots[i].val = SW_MAP_EMPTY;
-    m->slots = slots;
-    m->cap = cap;
-    m->len = 0;
-    return SW_OK;
-}
-
-/* sw_idmap_init: see sw/hashmap.h. */
-sw_result sw_idmap_init(sw_idmap *m, size_t expect)
-{
-    memset(m, 0, sizeof *m);
-    return idmap_alloc(m, cap_for(expect));
-}
-
 /* id_eq: true when two 16-byte ids are equal (two word compares: musl's
  * memcmp goes byte by byte, and this is the innermost loop). */
 static bool id_eq(const uint8_t a[16], const uint8_t b[16])
@@ -105,164 +81,122 @@ static bool id_eq(const uint8_t a[16], const uint8_t b[16])
     return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
-/* idmap_slot: the slot holding key, or the free slot where it belongs. */
-static size_t idmap_slot(const sw_idmap *m, const uint8_t key[16])
-{
-    size_t mask = m->cap - 1, i = (size_t)id_hash(key) & mask;
-    while (m->slots[i].val != SW_MAP_EMPTY && !id_eq(m->slots[i].key, key))
-        i = (i + 1) & mask;
-    return i;
-}
+/* The two maps with fixed-size keys (sw_idmap, sw_u64map) share one
+ * implementation, written once as this template and instantiated per key
+ * type, so that each keeps its own hash and compare inlined in the probe
+ * loop (the innermost loop of etl-transform's joins): a core taking the key
+ * size or a compare callback would not be specialised at -Os.
+ *
+ * MAP_DEFINE(pfx, slot_t, KEY, HASH, EQ, SETKEY) defines, for a map type
+ * pfx with fields slots, cap, len over slots of slot_t (a key and a
+ * uint32_t val, SW_MAP_EMPTY when free); KEY(n) declares a key parameter
+ * n, HASH(k) hashes a key, EQ(a, b) compares two keys, SETKEY(dst, k)
+ * stores a key in a slot:
+ *   pfx_alloc(m, cap)  static: sets m to an empty table of cap slots;
+ *                      returns SW_OK or SW_E_NOMEM.
+ *   pfx_probe(m, key)  static: the slot holding key, or the free slot
+ *                      where it belongs.
+ *   pfx_grow(m)        static: doubles the table (16 at first), rehashing
+ *                      every entry; returns SW_OK or SW_E_NOMEM (the map
+ *                      unchanged).
+ *   pfx_init, pfx_put, pfx_get, pfx_free: the public functions, see
+ *                      sw/hashmap.h. */
+#define MAP_DEFINE(pfx, slot_t, KEY, HASH, EQ, SETKEY)                       \
+    static sw_result pfx##_alloc(pfx *m, size_t cap)                         \
+    {                                                                        \
+        if (!cap || cap > SIZE_MAX / sizeof(slot_t))                         \
+            return SW_E_NOMEM;                                               \
+        slot_t *slots = table_alloc(cap * sizeof *slots);                    \
+        if (!slots)                                                          \
+            return SW_E_NOMEM;                                               \
+        for (size_t i = 0; i < cap; i++)                                     \
+            slots[i].val = SW_MAP_EMPTY;                                     \
+        m->slots = slots;                                                    \
+        m->cap = cap;                                                        \
+        m->len = 0;                                                          \
+        return SW_OK;                                                        \
+    }                                                                        \
+                                                                             \
+    sw_result pfx##_init(pfx *m, size_t expect)                              \
+    {                                                                        \
+        memset(m, 0, sizeof *m);                                             \
+        return pfx##_alloc(m, cap_for(expect));                              \
+    }                                                                        \
+                                                                             \
+    static size_t pfx##_probe(const pfx *m, KEY(key))                        \
+    {                                                                        \
+        size_t mask = m->cap - 1, i = (size_t)HASH(key) & mask;              \
+        while (m->slots[i].val != SW_MAP_EMPTY && !EQ(m->slots[i].key, key)) \
+            i = (i + 1) & mask;                                              \
+        return i;                                                            \
+    }                                                                        \
+                                                                             \
+    static sw_result pfx##_grow(pfx *m)                                      \
+    {                                                                        \
+        pfx old = *m;                                                        \
+        if (pfx##_alloc(m, old.cap ? old.cap * 2 : 16)) {                    \
+            *m = old;                                                        \
+            return SW_E_NOMEM;                                               \
+        }                                                                    \
+        for (size_t i = 0; i < old.cap; i++) {                               \
+            if (old.slots[i].val == SW_MAP_EMPTY)                            \
+                continue;                                                    \
+            m->slots[pfx##_probe(m, old.slots[i].key)] = old.slots[i];       \
+            m->len++;                                                        \
+        }                                                                    \
+        free(old.slots);                                                     \
+        return SW_OK;                                                        \
+    }                                                                        \
+                                                                             \
+    sw_result pfx##_put(pfx *m, KEY(key), uint32_t val, bool *found,         \
+                        uint32_t *cur)                                       \
+    {                                                                        \
+        if (val == SW_MAP_EMPTY)                                             \
+            return SW_E_INVALID;                                             \
+        if ((m->len + 1) * 2 > m->cap && pfx##_grow(m))                      \
+            return SW_E_NOMEM;                                               \
+        slot_t *s = &m->slots[pfx##_probe(m, key)];                          \
+        bool there = s->val != SW_MAP_EMPTY;                                 \
+        if (!there) {                                                        \
+            SETKEY(s->key, key);                                             \
+            s->val = val;                                                    \
+            m->len++;                                                        \
+        }                                                                    \
+        if (found)                                                           \
+            *found = there;                                                  \
+        if (cur)                                                             \
+            *cur = s->val;                                                   \
+        return SW_OK;                                                        \
+    }                                                                        \
+                                                                             \
+    uint32_t pfx##_get(const pfx *m, KEY(key))                               \
+    {                                                                        \
+        if (!m->cap)                                                         \
+            return SW_MAP_EMPTY;                                             \
+        return m->slots[pfx##_probe(m, key)].val;                            \
+    }                                                                        \
+                                                                             \
+    void pfx##_free(pfx *m)                                                  \
+    {                                                                        \
+        free(m->slots);                                                      \
+        memset(m, 0, sizeof *m);                                             \
+    }
 
-/* idmap_grow: doubles the table, rehashing every entry. Returns SW_OK or
- * SW_E_NOMEM (the map unchanged). */
-static sw_result idmap_grow(sw_idmap *m)
-{
-    sw_idmap old = *m;
-    if (idmap_alloc(m, old.cap ? old.cap * 2 : 16)) {
-        *m = old;
-        return SW_E_NOMEM;
-    }
-    for (size_t i = 0; i < old.cap; i++) {
-        if (old.slots[i].val == SW_MAP_EMPTY)
-            continue;
-        m->slots[idmap_slot(m, old.slots[i].key)] = old.slots[i];
-        m->len++;
-    }
-    free(old.slots);
-    return SW_OK;
-}
+/* The key parts of the two instances. */
+#define ID_KEY(n) const uint8_t n[16]
+#define ID_SETKEY(dst, k) memcpy((dst), (k), 16)
+#define U64_KEY(n) uint64_t n
+#define U64_EQ(a, b) ((a) == (b))
+#define U64_SETKEY(dst, k) ((dst) = (k))
 
-/* sw_idmap_put: see sw/hashmap.h. */
-sw_result sw_idmap_put(sw_idmap *m, const uint8_t key[16], uint32_t val,
-                       bool *found, uint32_t *cur)
-{
-    if (val == SW_MAP_EMPTY)
-        return SW_E_INVALID;
-    if ((m->len + 1) * 2 > m->cap && idmap_grow(m))
-        return SW_E_NOMEM;
-    sw_idmap_slot *s = &m->slots[idmap_slot(m, key)];
-    bool there = s->val != SW_MAP_EMPTY;
-    if (!there) {
-        memcpy(s->key, key, 16);
-        s->val = val;
-        m->len++;
-    }
-    if (found)
-        *found = there;
-    if (cur)
-        *cur = s->val;
-    return SW_OK;
-}
+MAP_DEFINE(sw_idmap, sw_idmap_slot, ID_KEY, id_hash, id_eq, ID_SETKEY)
+MAP_DEFINE(sw_u64map, sw_u64map_slot, U64_KEY, mix64, U64_EQ, U64_SETKEY)
 
 /* sw_idmap_prefetch: see sw/hashmap.h. */
 void sw_idmap_prefetch(const sw_idmap *m, const uint8_t key[16])
 {
     if (m->cap)
         __builtin_prefetch(&m->slots[(size_t)id_hash(key) & (m->cap - 1)]);
-}
-
-/* sw_idmap_get: see sw/hashmap.h. */
-uint32_t sw_idmap_get(const sw_idmap *m, const uint8_t key[16])
-{
-    if (!m->cap)
-        return SW_MAP_EMPTY;
-    return m->slots[idmap_slot(m, key)].val;
-}
-
-/* sw_idmap_free: see sw/hashmap.h. */
-void sw_idmap_free(sw_idmap *m)
-{
-    free(m->slots);
-    memset(m, 0, sizeof *m);
-}
-
-/* u64map_alloc: sets m to an empty table of cap slots. Returns SW_OK or
- * SW_E_NOMEM. */
-static sw_result u64map_alloc(sw_u64map *m, size_t cap)
-{
-    if (!cap || cap > SIZE_MAX / sizeof(sw_u64map_slot))
-        return SW_E_NOMEM;
-    sw_u64map_slot *slots = table_alloc(cap * sizeof *slots);
-    if (!slots)
-        return SW_E_NOMEM;
-    for (size_t i = 0; i < cap; i++)
-        slots[i].val = SW_MAP_EMPTY;
-    m->slots = slots;
-    m->cap = cap;
-    m->len = 0;
-    return SW_OK;
-}
-
-/* sw_u64map_init: see sw/hashmap.h. */
-sw_result sw_u64map_init(sw_u64map *m, size_t expect)
-{
-    memset(m, 0, sizeof *m);
-    return u64map_alloc(m, cap_for(expect));
-}
-
-/* u64map_slot: the slot holding key, or the free slot where it belongs. */
-static size_t u64map_slot(const sw_u64map *m, uint64_t key)
-{
-    size_t mask = m->cap - 1, i = (size_t)mix64(key) & mask;
-    while (m->slots[i].val != SW_MAP_EMPTY && m->slots[i].key != key)
-        i = (i + 1) & mask;
-    return i;
-}
-
-/* u64map_grow: doubles the table. Returns SW_OK or SW_E_NOMEM. */
-static sw_result u64map_grow(sw_u64map *m)
-{
-    sw_u64map old = *m;
-    if (u64map_alloc(m, old.cap ? old.cap * 2 : 16)) {
-        *m = old;
-        return SW_E_NOMEM;
-    }
-    for (size_t i = 0; i < old.cap; i++) {
-        if (old.slots[i].val == SW_MAP_EMPTY)
-            continue;
-        m->slots[u64map_slot(m, old.slots[i].key)] = old.slots[i];
-        m->len++;
-    }
-    free(old.slots);
-    return SW_OK;
-}
-
-/* sw_u64map_put: see sw/hashmap.h. */
-sw_result sw_u64map_put(sw_u64map *m, uint64_t key, uint32_t val,
-                        bool *found, uint32_t *cur)
-{
-    if (val == SW_MAP_EMPTY)
-        return SW_E_INVALID;
-    if ((m->len + 1) * 2 > m->cap && u64map_grow(m))
-        return SW_E_NOMEM;
-    sw_u64map_slot *s = &m->slots[u64map_slot(m, key)];
-    bool there = s->val != SW_MAP_EMPTY;
-    if (!there) {
-        s->key = key;
-        s->val = val;
-        m->len++;
-    }
-    if (found)
-        *found = there;
-    if (cur)
-        *cur = s->val;
-    return SW_OK;
-}
-
-/* sw_u64map_get: see sw/hashmap.h. */
-uint32_t sw_u64map_get(const sw_u64map *m, uint64_t key)
-{
-    if (!m->cap)
-        return SW_MAP_EMPTY;
-    return m->slots[u64map_slot(m, key)].val;
-}
-
-/* sw_u64map_free: see sw/hashmap.h. */
-void sw_u64map_free(sw_u64map *m)
-{
-    free(m->slots);
-    memset(m, 0, sizeof *m);
 }
 
 /* str_hash: FNV-1a of the bytes, finalised. */
