@@ -172,6 +172,14 @@ static void naive_end_record(naive *s)
     s->state = 0;
 }
 
+/* naive_end_field: ends the field collected so far (at most 255 kept). */
+static void naive_end_field(naive *s)
+{
+    if (s->nf < 255)
+        s->ends[s->nf++] = s->len;
+    s->state = 0;
+}
+
 /* naive_feed: one switch per byte, every field byte copied. */
 static void naive_feed(naive *s, const char *p, size_t n)
 {
@@ -187,9 +195,7 @@ static void naive_feed(naive *s, const char *p, size_t n)
             if (c == '"' && s->state == 0) {
                 s->state = 2;
             } else if (c == ',') {
-                if (s->nf < 255)
-                    s->ends[s->nf++] = s->len;
-                s->state = 0;
+                naive_end_field(s);
             } else if (c == '\n') {
                 naive_end_record(s);
             } else {
@@ -208,9 +214,7 @@ static void naive_feed(naive *s, const char *p, size_t n)
                 s->buf[s->len++] = c;
                 s->state = 2;
             } else if (c == ',') {
-                if (s->nf < 255)
-                    s->ends[s->nf++] = s->len;
-                s->state = 0;
+                naive_end_field(s);
             } else if (c == '\n') {
                 naive_end_record(s);
             } else {
