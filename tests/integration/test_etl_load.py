@@ -23,7 +23,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import urllib.request
 
 from faultproxy import FaultProxy, Response
 from etltest import read_tree
@@ -148,15 +147,6 @@ def expected_files(rows, run_date=RUN_DATE):
         else:
             out[f"{name}/dt={run_date}/part-00000.csv"] = csv_text(name, rs)
     return out
-
-
-def set_auth(count):
-    """moto's /moto-api/reset-auth: count unauthenticated requests from
-    now on (0: IAM auth on again)."""
-    req = urllib.request.Request(
-        moto.endpoint + "/moto-api/reset-auth", data=str(count).encode(),
-        method="POST", headers={"Content-Type": "text/plain"})
-    urllib.request.urlopen(req, timeout=10).read()
 
 
 def scan():
@@ -295,13 +285,13 @@ def test_s3():
     # its check (botocore's too: see test_s3.py's control); this run and
     # the listing go with auth paused. AWS itself takes these signatures.
     clear()
-    set_auth(10**9)
+    moto.set_auth(10**9)
     try:
         rc, err = run(ETL_RUN_ID="s3run", ETL_WORK=f"s3://{BUCKET}/work",
                       ETL_WAREHOUSE=f"s3://{BUCKET}/warehouse/")
         objs = s3_files("warehouse/")
     finally:
-        set_auth(0)
+        moto.set_auth(0)
     want = expected_files(ROWS)
     t.ok(rc == 0 and objs == want and
          scan() == expected_items(ROWS, "s3run"),

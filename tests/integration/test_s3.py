@@ -39,15 +39,6 @@ t = Tap()
 moto = Moto()
 
 
-def set_auth(count):
-    """moto's /moto-api/reset-auth: count unauthenticated requests from
-    now on (0: IAM auth on again)."""
-    req = urllib.request.Request(
-        moto.endpoint + "/moto-api/reset-auth", data=str(count).encode(),
-        method="POST", headers={"Content-Type": "text/plain"})
-    urllib.request.urlopen(req, timeout=10).read()
-
-
 def get(key, uri=None, max_bytes=None, **env):
     """Runs sw_s3_get; returns (rc, stdout bytes, stderr text)."""
     args = [GET, uri or f"s3://{BUCKET}/{key}"]
@@ -86,7 +77,7 @@ def test_plain_keys():
 
 
 def test_odd_keys():
-    set_auth(10**9)
+    moto.set_auth(10**9)
     try:
         for k in ODD_KEYS:
             s3.put_object(Bucket=BUCKET, Key=k, Body=body(k))
@@ -99,7 +90,7 @@ def test_odd_keys():
             t.ok(rc == 0 and out == body(k), f"key {k!r}: the right object "
                  "(virtual-hosted)", (rc, out, err))
     finally:
-        set_auth(0)
+        moto.set_auth(0)
     # The control: moto's own limitation, with botocore as the client.
     try:
         s3.get_object(Bucket=BUCKET, Key=ODD_KEYS[0])

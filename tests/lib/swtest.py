@@ -163,6 +163,16 @@ class Moto:
         """A boto3 client signed as the admin user."""
         return self._client(service, *self.admin_key)
 
+    def set_auth(self, count):
+        """moto's /moto-api/reset-auth: the next count requests go
+        unauthenticated (0: IAM auth on again at once). Returns nothing."""
+        import urllib.request
+        req = urllib.request.Request(
+            self.endpoint + "/moto-api/reset-auth",
+            data=str(count).encode(), method="POST",
+            headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(req, timeout=10).read()
+
     def user(self, name, policy):
         """Creates an IAM user with an inline policy; returns (id, secret)."""
         iam = self.admin("iam")
