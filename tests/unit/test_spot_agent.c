@@ -8,6 +8,7 @@
 #include "api.h"
 #include "docker.h"
 #include "heartbeat.h"
+#include "sw/retry.h"
 #include "sw_test.h"
 
 /* frame: appends one multiplexed frame (stream, payload) to b. */
@@ -292,6 +293,35 @@ static void check_heartbeat(void)
           "heartbeat start: a bad API URL is a configuration error");
     sa_heartbeat_stop(NULL);
     sa_heartbeat_free(NULL);
+    sa_heartbeat_tick(NULL);
+    sa_heartbeat_watch(NULL, 1);
+
+    /* The liveness gate, with the thread beating every second at a closed
+     * port (each beat fails fast; only whether it was sent counts). */
+    sa_api_config cfg = {.base_url = "http://127.0.0.1:1", .job_id = "j",
+                         .token = "t"};
+    int beats = -1, withheld = -1;
+    if (sa_heartbeat_start(&cfg, 0, 1, &h) == SW_OK) {
+        sa_heartbeat_watch(h, 1); /* and no tick: the watch loop is stuck */
+        sw_sleep_ms(4500);
+        sa_heartbeat_counts(h, &beats, &withheld);
+        /* The first beat (1 s after the start) may still go: the watch was
+         * fresh then. None after the loop has been quiet for over 1 s. */
+        CHECK(beats <= 1 && withheld >= 2,
+              "no beat while the watch loop does not tick (withheld)");
+        int beats_before = beats;
+        for (int i = 0; i < 25; i++) { /* the loop is back: 2.5 s */
+            sa_heartbeat_tick(h);
+            sw_sleep_ms(100);
+        }
+        int withheld_before = withheld;
+        sa_heartbeat_counts(h, &beats, &withheld);
+        CHECK(beats >= beats_before + 2 && withheld == withheld_before,
+              "beats resume once the watch loop ticks again");
+        sa_heartbeat_free(h);
+    } else {
+        CHECK(0, "heartbeat thread starts");
+    }
 }
 
 int main(void)

@@ -525,6 +525,7 @@ static int watch(run *r)
             stop_container(r, stop_why);
             return callback(r, "schedule", NULL);
         }
+        sa_heartbeat_tick(r->hb);
         sleep_poll(r->cfg->poll_s);
     }
 }
@@ -545,6 +546,9 @@ static void start_heartbeat(run *r, const sa_api_config *ac)
         slog(r, SW_LOG_ERROR, "cannot start the heartbeats; the job goes on",
              f);
     } else {
+        /* Three missed polls (plus an inspect's worst case) mean the
+         * watch loop is stuck: the heartbeats stop with it. */
+        sa_heartbeat_watch(r->hb, 3 * r->cfg->poll_s + 30);
         cJSON_AddNumberToObject(f, "every_s", (double)r->cfg->heartbeat_s);
         slog(r, SW_LOG_INFO, "heartbeats started", f);
     }

@@ -22,9 +22,55 @@ struct sa_heartbeat {
     pthread_mutex_t lock;
     pthread_cond_t wake; /* on CLOCK_MONOTONIC */
     int stop;            /* under lock */
+    long watch_stale_s;  /* under lock; 0: beat whatever the watch loop does */
+    struct timespec last_tick; /* under lock: the watch loop's last pass */
+    int withheld;        /* beats not sent for a stalled watch loop */
     int beats;           /* sent; read after the join */
     int acked;
 };
+
+/* watch_stalled: true when a watch is set and the watch loop has not
+ * ticked for longer than watch_stale_s. Called under lock. */
+static int watch_stalled(const sa_heartbeat *h)
+{
+    if (h->watch_stale_s <= 0)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long ms = (long long)(now.tv_sec - h->last_tick.tv_sec) * 1000 +
+                   (now.tv_nsec - h->last_tick.tv_nsec) / 1000000;
+    return ms > (long long)h->watch_stale_s * 1000;
+}
+
+/* sa_heartbeat_watch: see heartbeat.h. */
+void sa_heartbeat_watch(sa_heartbeat *h, long stale_s)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->lock);
+    h->watch_stale_s = stale_s;
+    clock_gettime(CLOCK_MONOTONIC, &h->last_tick);
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* sa_heartbeat_tick: see heartbeat.h. */
+void sa_heartbeat_tick(sa_heartbeat *h)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->lock);
+    clock_gettime(CLOCK_MONOTONIC, &h->last_tick);
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* sa_heartbeat_counts: see heartbeat.h. */
+void sa_heartbeat_counts(sa_heartbeat *h, int *beats, int *withheld)
+{
+    pthread_mutex_lock(&h->lock);
+    *beats = h->beats;
+    *withheld = h->withheld;
+    pthread_mutex_unlock(&h->lock);
+}
 
 /* sa_heartbeat_body: the heartbeat's PUT body. */
 cJSON *sa_heartbeat_body(int attempt)
@@ -74,7 +120,6 @@ static void beat(sa_heartbeat *h, sa_beat_outcome *last)
     sw_result rc = b ? sa_api_put_once(h->api, b, timeout_ms, &res)
                      : SW_E_NOMEM;
     cJSON_Delete(b);
-    h->beats++;
     sa_beat_outcome o = sa_beat_classify(rc, res.status);
     h->acked += o == SA_BEAT_ACKED;
     if (o == *last)
@@ -108,9 +153,19 @@ static void *run(void *arg)
             ;
         if (h->stop)
             break;
+        if (watch_stalled(h)) {
+            /* The watch loop (container state, Spot notice) is stuck: a
+             * beat now would keep a job alive that nobody watches. Say so
+             * once; beat again when it ticks. */
+            if (h->withheld++ == 0)
+                hlog(h, SW_LOG_ERROR, "the watch loop has stalled; "
+                                      "heartbeats withheld", NULL);
+            continue;
+        }
         pthread_mutex_unlock(&h->lock);
         beat(h, &last);
         pthread_mutex_lock(&h->lock);
+        h->beats++;
         /* A beat that took longer than the interval: the next one is
          * due an interval after it, not at once (no burst). */
         struct timespec now;
@@ -184,6 +239,7 @@ void sa_heartbeat_free(sa_heartbeat *h)
     cJSON *f = cJSON_CreateObject();
     cJSON_AddNumberToObject(f, "beats", h->beats);
     cJSON_AddNumberToObject(f, "acknowledged", h->acked);
+    cJSON_AddNumberToObject(f, "withheld", h->withheld);
     hlog(h, SW_LOG_INFO, "heartbeats stopped", f);
     pthread_cond_destroy(&h->wake);
     pthread_mutex_destroy(&h->lock);

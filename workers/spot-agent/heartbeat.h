@@ -43,6 +43,19 @@ sa_beat_outcome sa_beat_classify(sw_result rc, long status);
 sw_result sa_heartbeat_start(const sa_api_config *cfg, int attempt,
                              long interval_s, sa_heartbeat **out);
 
+/* sa_heartbeat_watch: from now on a beat is sent only while the watch
+ * loop (container and Spot notice polls) calls sa_heartbeat_tick at least
+ * every stale_s seconds: a heartbeat must prove the job is watched, not
+ * only that this thread lives. 0 turns the check off. NULL is fine. */
+void sa_heartbeat_watch(sa_heartbeat *h, long stale_s);
+
+/* sa_heartbeat_tick: the watch loop made a pass. NULL is fine. */
+void sa_heartbeat_tick(sa_heartbeat *h);
+
+/* sa_heartbeat_counts: beats sent so far, and beats withheld because the
+ * watch loop had stalled (for tests and the closing log line). */
+void sa_heartbeat_counts(sa_heartbeat *h, int *beats, int *withheld);
+
 /* sa_heartbeat_stop: asks the thread to send no further beat and returns
  * at once (a beat in flight ends by its timeout). NULL is fine. */
 void sa_heartbeat_stop(sa_heartbeat *h);
