@@ -40,17 +40,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from benchlib import RUSAGE, BenchError, outputs, run_measured  # noqa: E402
-from etltest import AGGREGATES  # noqa: E402
-from swtest import (BIN, BUILD, ROOT, free_port, node_path, start,  # noqa: E402
+from etltest import AGGREGATES, OLIST_GEN, oracle_cmd  # noqa: E402
+from swtest import (BIN, BUILD, free_port, node_path, start,  # noqa: E402
                     wait_port)
 
-GEN = os.path.join(BIN, "olist-gen")
 EXTRACT = os.path.join(BIN, "etl-extract")
 TRANSFORM = os.path.join(BIN, "etl-transform")
 LOAD = os.path.join(BIN, "etl-load")
-ORACLE = os.path.join(ROOT, "tests", "oracle")
 SEED_LOAD = os.path.join(HERE, "seed_etl_load.py")
-PANDAS_PY = "/usr/bin/python3"  # Debian's, which has python3-pandas
 SEED = 42
 RUN_DATE = "2026-01-01"
 TABLE = "bench-etl"
@@ -84,8 +81,8 @@ def ensure_data(sf):
             have = f.read()
     if have != want:
         t0 = time.monotonic()
-        subprocess.run([GEN, "--sf", str(sf), "--seed", str(SEED), "--out",
-                        d], check=True)
+        subprocess.run([OLIST_GEN, "--sf", str(sf), "--seed", str(SEED),
+                        "--out", d], check=True)
         with open(stamp, "w") as f:
             f.write(want)
         print(f"# generated SF {sf} in {time.monotonic() - t0:.1f} s: {d}",
@@ -133,14 +130,7 @@ def bench_transform(sf, data, size, runs, npath, tmp):
         outs = {}
         for tool in ("duckdb", "pandas"):
             out = tempfile.mkdtemp(dir=tmp, prefix=f"{tool}-")
-            if tool == "duckdb":
-                argv = ["/usr/bin/env", "node",
-                        os.path.join(ORACLE, "etl_duckdb.mjs"), data, out]
-                env = dict(os.environ, NODE_PATH=npath)
-            else:
-                argv = [PANDAS_PY, os.path.join(ORACLE, "etl_pandas.py"),
-                        data, out]
-                env = dict(os.environ)
+            argv, env = oracle_cmd(tool, data, out, npath)
             w, c, m, _ = measure(argv, env, tmp)
             figs[tool].append((w, c, m))
             outs[tool] = out
@@ -257,7 +247,7 @@ def ratio(x, base):
 
 def main():
     """Runs every scale factor and prints the tables."""
-    for p in (GEN, EXTRACT, TRANSFORM, LOAD, RUSAGE):
+    for p in (OLIST_GEN, EXTRACT, TRANSFORM, LOAD, RUSAGE):
         if not os.access(p, os.X_OK):
             sys.exit(f"bench_etl: {p} is not built (make bench-etl builds "
                      "it)")

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import tempfile
 
-from etltest import RAW_HEADERS, read_tree, run_stage, stage_user, upload_raw
+from etltest import RAW_HEADERS, read_tree, run_stage, s3_stages, upload_raw
 from etltest import write_raw as etl_write_raw
 from swtest import BIN, TEST_BIN, Moto, Tap
 
@@ -249,13 +249,7 @@ def test_rss():
 def test_s3(local):
     moto = Moto()
     try:
-        s3 = moto.admin("s3")
-        s3.create_bucket(Bucket="raw")
-        s3.create_bucket(Bucket="work")
-        raw = os.path.join(tmp, "bad")
-        upload_raw(s3, raw, "raw", "olist")
-        key = stage_user(moto)
-        env = moto.env(key)
+        s3, env = s3_stages(moto, os.path.join(tmp, "bad"), "olist")
         rc, err = run({"ETL_RUN_ID": "bad", "ETL_INPUT": "s3://raw/olist/",
                        "ETL_WORK": "s3://work/etl"}, env=env)
         t.ok(rc == 0, "S3: exit 0", err)

@@ -25,15 +25,13 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__) + "/../lib")
-from etltest import AGGREGATES  # noqa: E402
-from swtest import BIN, ROOT, TEST_BIN, Tap, node_path  # noqa: E402
+from etltest import (AGGREGATES, OLIST_GEN, ORACLE_DIR,  # noqa: E402
+                     oracle_cmd)
+from swtest import TEST_BIN, Tap, node_path  # noqa: E402
 
 EXTRACT = os.path.join(TEST_BIN, "etl-extract")
 TRANSFORM = os.path.join(TEST_BIN, "etl-transform")
-GEN = os.path.join(BIN, "olist-gen")
-ORACLE = os.path.join(ROOT, "tests", "oracle")
-FIXTURE = os.path.join(ORACLE, "fixture")
-PANDAS_PY = "/usr/bin/python3"  # Debian's, which has python3-pandas
+FIXTURE = os.path.join(ORACLE_DIR, "fixture")
 SF = "0.02"
 SEED = "42"
 
@@ -53,14 +51,12 @@ def run(args, env=None, timeout=300):
 
 def duckdb(indir, outdir):
     """The DuckDB oracle; returns (exit code, stderr)."""
-    return run(["node", os.path.join(ORACLE, "etl_duckdb.mjs"), indir,
-                outdir], env=dict(os.environ, NODE_PATH=NODE_PATH))
+    return run(*oracle_cmd("duckdb", indir, outdir, NODE_PATH))
 
 
 def pandas(indir, outdir):
     """The pandas oracle; returns (exit code, stderr)."""
-    return run([PANDAS_PY, os.path.join(ORACLE, "etl_pandas.py"), indir,
-                outdir])
+    return run(*oracle_cmd("pandas", indir, outdir, NODE_PATH))
 
 
 def ours(indir, work, run_id="r1"):
@@ -156,11 +152,12 @@ def test_bad_input():
 def generate(out):
     """olist-gen at SF 0.02 into out; a failure if the generator is not
     built."""
-    if not t.ok(os.access(GEN, os.X_OK), f"{GEN} is built"):
+    if not t.ok(os.access(OLIST_GEN, os.X_OK), f"{OLIST_GEN} is built"):
         return False
     # --bom: every file starts with a UTF-8 BOM, as the real translation
     # file does; both readers and extract must skip it.
-    rc, err = run([GEN, "--sf", SF, "--seed", SEED, "--out", out, "--bom"])
+    rc, err = run([OLIST_GEN, "--sf", SF, "--seed", SEED, "--out", out,
+                   "--bom"])
     return t.ok(rc == 0, f"olist-gen SF {SF} seed {SEED} exits 0", err)
 
 

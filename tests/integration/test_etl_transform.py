@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 
-from etltest import run_stage, stage_user, upload_raw
+from etltest import run_stage, s3_stages
 from etltest import write_raw as etl_write_raw
 from swtest import BIN, TEST_BIN, Moto, Tap
 
@@ -260,13 +260,7 @@ def test_bad_stage():
 def test_s3():
     moto = Moto()
     try:
-        s3 = moto.admin("s3")
-        s3.create_bucket(Bucket="raw")
-        s3.create_bucket(Bucket="work")
-        raw = os.path.join(tmp, "raw")
-        upload_raw(s3, raw, "raw", "in")
-        key = stage_user(moto)
-        env = moto.env(key)
+        s3, env = s3_stages(moto, os.path.join(tmp, "raw"), "in")
         extra = {"ETL_RUN_ID": "s3-run", "ETL_INPUT": "s3://raw/in",
                  "ETL_WORK": "s3://work/runs"}
         rc, err = run(EXTRACT, extra, env)

@@ -1,10 +1,16 @@
 """etltest - what the ETL's tests and bench share: the raw Olist files'
 headers, the six aggregates' names, writing raw files, running one stage
-with a clean ETL environment, reading a written tree back, and the S3 user
-and raw upload of the stage tests.
+with a clean ETL environment, reading a written tree back, the S3 setup of
+the stage tests, and the commands of the two oracles (DuckDB, pandas).
 """
 import os
 import subprocess
+
+from swtest import BIN, ROOT
+
+OLIST_GEN = os.path.join(BIN, "olist-gen")
+ORACLE_DIR = os.path.join(ROOT, "tests", "oracle")
+PANDAS_PY = "/usr/bin/python3"  # Debian's, which has python3-pandas
 
 # The 9 raw files of the Olist data set and their header lines (unquoted).
 RAW_HEADERS = {
@@ -95,13 +101,32 @@ def read_tree(root, text=False):
     return out
 
 
-def stage_user(moto):
-    """An IAM user on moto holding STAGE_POLICY; returns (id, secret)."""
-    return moto.user("etl", STAGE_POLICY)
-
-
 def upload_raw(s3, d, bucket, prefix):
     """Uploads the 9 raw files of directory d to s3://bucket/prefix/.
     Returns nothing (boto3 raises on failure)."""
     for name in RAW_HEADERS:
         s3.upload_file(os.path.join(d, name), bucket, f"{prefix}/{name}")
+
+
+def s3_stages(moto, raw, prefix):
+    """Buckets "raw" and "work" on moto, the raw files of directory raw
+    under s3://raw/<prefix>/, and an IAM user holding STAGE_POLICY.
+    Returns (admin S3 client, the user's environment for a stage)."""
+    s3 = moto.admin("s3")
+    s3.create_bucket(Bucket="raw")
+    s3.create_bucket(Bucket="work")
+    upload_raw(s3, raw, "raw", prefix)
+    return s3, moto.env(moto.user("etl", STAGE_POLICY))
+
+
+def oracle_cmd(tool, indir, outdir, npath):
+    """How to run oracle tool ("duckdb": tests/oracle/etl_duckdb.mjs under
+    node with NODE_PATH npath; "pandas": tests/oracle/etl_pandas.py) from
+    the raw files in indir to the aggregates in outdir. Returns (argv,
+    env); argv[0] is a full path (posix_spawn does not search PATH)."""
+    if tool == "duckdb":
+        return (["/usr/bin/env", "node",
+                 os.path.join(ORACLE_DIR, "etl_duckdb.mjs"), indir, outdir],
+                dict(os.environ, NODE_PATH=npath))
+    return ([PANDAS_PY, os.path.join(ORACLE_DIR, "etl_pandas.py"), indir,
+             outdir], dict(os.environ))
