@@ -255,6 +255,17 @@ static void og_w_id(og_w *w, const uint64_t id[2])
             og_w_c(w, hex[(id[k] >> i) & 15]);
 }
 
+/* og_w_key: appends the id of entity idx of kind tag (og_id) and the
+ * comma after it. */
+static inline void og_w_key(og_w *w, uint64_t seed, uint64_t tag,
+                            uint64_t idx)
+{
+    uint64_t id[2];
+    og_id(seed, tag, idx, id);
+    og_w_id(w, id);
+    og_w_c(w, ',');
+}
+
 /* og_w_ts: appends unix time t as "YYYY-MM-DD HH:MM:SS". */
 static void og_w_ts(og_w *w, int64_t t)
 {
@@ -365,6 +376,15 @@ static int og_w_open(og_w *w, const og_cfg *cfg, int f)
     og_w_str(w, og_headers[f]);
     og_w_c(w, '\n');
     return 0;
+}
+
+/* og_w_begin: seeds r with the file's own random stream and starts file f
+ * (og_w_open). Returns 0, or -1 after one line on stderr. */
+static int og_w_begin(og_w *w, og_rng *r, const og_cfg *cfg, int f,
+                      const char *stream)
+{
+    og_rng_init(r, cfg->seed, stream);
+    return og_w_open(w, cfg, f);
 }
 
 /* og_w_close: flushes, closes and renames the file into place. Returns 0,
@@ -648,15 +668,11 @@ static int og_write_orders(og_model *m)
     og_w w;
     if (og_w_open(&w, cfg, F_ORDERS))
         return -1;
-    uint64_t to = og_tag("order"), tc = og_tag("customer"), id[2];
+    uint64_t to = og_tag("order"), tc = og_tag("customer");
     for (uint64_t i = 0; i < cfg->n[F_ORDERS]; i++) {
         og_w_room(&w);
-        og_id(cfg->seed, to, i, id);
-        og_w_id(&w, id);
-        og_w_c(&w, ',');
-        og_id(cfg->seed, tc, i, id);
-        og_w_id(&w, id);
-        og_w_c(&w, ',');
+        og_w_key(&w, cfg->seed, to, i);
+        og_w_key(&w, cfg->seed, tc, i);
         og_w_str(&w, og_status_names[m->status[i]]);
         og_w_c(&w, ',');
         og_w_ts(&w, m->purchase[i]);
@@ -709,17 +725,13 @@ static int og_write_customers(og_model *m)
         free(perm);
         return -1;
     }
-    uint64_t tc = og_tag("customer"), tu = og_tag("unique"), id[2];
+    uint64_t tc = og_tag("customer"), tu = og_tag("unique");
     for (uint64_t k = 0; k < n; k++) {
         uint32_t i = perm[k];
         const og_zip *z = &m->zips[m->czip[i]];
         og_w_room(&w);
-        og_id(cfg->seed, tc, i, id);
-        og_w_id(&w, id);
-        og_w_c(&w, ',');
-        og_id(cfg->seed, tu, m->uidx[i], id);
-        og_w_id(&w, id);
-        og_w_c(&w, ',');
+        og_w_key(&w, cfg->seed, tc, i);
+        og_w_key(&w, cfg->seed, tu, m->uidx[i]);
         og_w_digits(&w, z->code, 5);
         og_w_c(&w, ',');
         og_w_field(&w, og_states[z->state].cities[z->city]);
@@ -765,7 +777,7 @@ static int og_write_products(og_model *m)
     uint64_t empty_left = (uint64_t)(OG_EMPTY_CAT_SF1 * cfg->sf + 0.5);
     if (empty_left >= n)
         empty_left = n > 1 ? n - 1 : 0;
-    uint64_t used_sellers = 0, tp = og_tag("product"), id[2];
+    uint64_t used_sellers = 0, tp = og_tag("product");
     size_t cat_next = 0;
     og_w w;
     if (og_w_open(&w, cfg, F_PRODUCTS)) {
@@ -791,9 +803,7 @@ static int og_write_products(og_model *m)
         m->price[i] = price;
         m->pseller[i] = og_cover_pick(&r, &used_sellers, ns, n - i);
         og_w_room(&w);
-        og_id(cfg->seed, tp, i, id);
-        og_w_id(&w, id);
-        og_w_c(&w, ',');
+        og_w_key(&w, cfg->seed, tp, i);
         size_t cat = og_cum_pick(&r, &cats);
         /* at full scale every real category is used once at least, even
          * cds_dvds_musicais (1 product in the real file) */
@@ -837,17 +847,14 @@ static int og_write_sellers(og_model *m)
 {
     const og_cfg *cfg = m->cfg;
     og_rng r;
-    og_rng_init(&r, cfg->seed, "sellers");
     og_w w;
-    if (og_w_open(&w, cfg, F_SELLERS))
+    if (og_w_begin(&w, &r, cfg, F_SELLERS, "sellers"))
         return -1;
-    uint64_t ts = og_tag("seller"), id[2];
+    uint64_t ts = og_tag("seller");
     for (uint64_t i = 0; i < cfg->n[F_SELLERS]; i++) {
         const og_zip *z = &m->zips[og_pick_zip(m, &r, &m->seller_states)];
         og_w_room(&w);
-        og_id(cfg->seed, ts, i, id);
-        og_w_id(&w, id);
-        og_w_c(&w, ',');
+        og_w_key(&w, cfg->seed, ts, i);
         og_w_digits(&w, z->code, 5);
         og_w_c(&w, ',');
         og_w_field(&w, og_states[z->state].cities[z->city]);
@@ -904,9 +911,8 @@ static int og_write_geo(og_model *m)
 {
     const og_cfg *cfg = m->cfg;
     og_rng r;
-    og_rng_init(&r, cfg->seed, "geolocation");
     og_w w;
-    if (og_w_open(&w, cfg, F_GEO))
+    if (og_w_begin(&w, &r, cfg, F_GEO, "geolocation"))
         return -1;
     uint64_t n = cfg->n[F_GEO], covered = 0;
     for (uint64_t i = 0; i < n; i++) {
@@ -965,12 +971,11 @@ static int og_write_items(og_model *m)
 {
     const og_cfg *cfg = m->cfg;
     og_rng r;
-    og_rng_init(&r, cfg->seed, "items");
     og_w w;
-    if (og_w_open(&w, cfg, F_ITEMS))
+    if (og_w_begin(&w, &r, cfg, F_ITEMS, "items"))
         return -1;
     uint64_t to = og_tag("order"), tp = og_tag("product"),
-             ts = og_tag("seller"), oid[2], id[2];
+             ts = og_tag("seller"), oid[2];
     uint64_t np = cfg->n[F_PRODUCTS], used = 0, left = cfg->n[F_ITEMS];
     for (uint64_t i = 0; i < cfg->n[F_ORDERS]; i++) {
         if (!m->nitems[i])
@@ -994,12 +999,8 @@ static int og_write_items(og_model *m)
             og_w_c(&w, ',');
             og_w_u(&w, k);
             og_w_c(&w, ',');
-            og_id(cfg->seed, tp, prod, id);
-            og_w_id(&w, id);
-            og_w_c(&w, ',');
-            og_id(cfg->seed, ts, m->pseller[prod], id);
-            og_w_id(&w, id);
-            og_w_c(&w, ',');
+            og_w_key(&w, cfg->seed, tp, prod);
+            og_w_key(&w, cfg->seed, ts, m->pseller[prod]);
             og_w_ts(&w, lim);
             og_w_c(&w, ',');
             og_w_cents(&w, m->price[prod]);
@@ -1020,9 +1021,8 @@ static int og_write_payments(og_model *m)
 {
     const og_cfg *cfg = m->cfg;
     og_rng r;
-    og_rng_init(&r, cfg->seed, "payments");
     og_w w;
-    if (og_w_open(&w, cfg, F_PAYMENTS))
+    if (og_w_begin(&w, &r, cfg, F_PAYMENTS, "payments"))
         return -1;
     static const og_wv single[] = {{7400, 0}, {1980, 1}, {120, 2},
                                    {153, 3}, {1, 4}};
@@ -1107,14 +1107,13 @@ static int og_write_reviews(og_model *m)
 {
     const og_cfg *cfg = m->cfg;
     og_rng r;
-    og_rng_init(&r, cfg->seed, "reviews");
     og_w w;
-    if (og_w_open(&w, cfg, F_REVIEWS))
+    if (og_w_begin(&w, &r, cfg, F_REVIEWS, "reviews"))
         return -1;
     static const og_wv ontime[] = {{61, 5}, {20, 4}, {8, 3}, {3, 2}, {8, 1}};
     static const og_wv late[] = {{25, 5}, {12, 4}, {10, 3}, {8, 2}, {45, 1}};
     static const og_wv never[] = {{9, 5}, {5, 4}, {8, 3}, {8, 2}, {70, 1}};
-    uint64_t to = og_tag("order"), tr = og_tag("review"), oid[2], id[2];
+    uint64_t to = og_tag("order"), tr = og_tag("review"), oid[2];
     uint64_t rid = 0;
     int64_t last_order = -1;
     char msg[1024];
@@ -1146,9 +1145,7 @@ static int og_write_reviews(og_model *m)
                           (int64_t)og_below(&r, 86400 * (og_chance(&r, 0.7)
                                                              ? 1 : 6));
             og_w_room(&w);
-            og_id(cfg->seed, tr, rid, id);
-            og_w_id(&w, id);
-            og_w_c(&w, ',');
+            og_w_key(&w, cfg->seed, tr, rid);
             og_w_id(&w, oid);
             og_w_c(&w, ',');
             og_w_u(&w, score);
