@@ -41,8 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from benchlib import RUSAGE, BenchError, outputs, run_measured  # noqa: E402
 from etltest import AGGREGATES, OLIST_GEN, oracle_cmd  # noqa: E402
-from swtest import (BIN, BUILD, free_port, node_path, start,  # noqa: E402
-                    wait_port)
+from swtest import BIN, BUILD, node_path, start_dynalite  # noqa: E402
 
 EXTRACT = os.path.join(BIN, "etl-extract")
 TRANSFORM = os.path.join(BIN, "etl-transform")
@@ -195,17 +194,13 @@ def bench_load(sf, work, runs, npath, tmp):
     """etl-load vs boto3 batch_writer into dynalite, from ours' aggregates.
     Returns {tool: (wall, CPU, RSS)} medians and the item count."""
     import boto3
-    port = free_port()
     log = open(os.path.join(tmp, "dynalite.log"), "w")
-    server = start(["node", os.path.join(npath, "dynalite", "cli.js"),
-                    "--host", "127.0.0.1", "--port", str(port),
-                    "--createTableMs", "0", "--deleteTableMs", "0"],
-                   stdout=log, stderr=log)
+    server, endpoint = start_dynalite(stdout=log, stderr=log)
+    port = int(endpoint.rsplit(":", 1)[1])
     try:
-        wait_port(port, proc=server)
         env = ddb_env(port, work)
-        ddb = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:"
-                           f"{port}", region_name="us-east-1",
+        ddb = boto3.client("dynamodb", endpoint_url=endpoint,
+                           region_name="us-east-1",
                            aws_access_key_id="bench",
                            aws_secret_access_key="bench")
         figs = {"etl-load": [], "boto3": []}

@@ -19,7 +19,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from swtest import BIN, BUILD, ROOT, Moto, free_port, start, wait_port  # noqa: E402
+from swtest import (BIN, BUILD, ROOT, Moto, free_port, start,  # noqa: E402
+                    start_dynalite, wait_port)
 from test_jobs_api import create_jobs_table  # noqa: E402
 
 KEY = "bench-api-key-0123456789"
@@ -123,21 +124,6 @@ def run(backend, env, seconds, alone):
     return {"backend": backend, "rps": r[0], "total": r[1], "lat": r[2],
             "errors": r[3], "schedules": wres.get("schedules", 0),
             "failed": wres.get("failed", "?"), "alone": a}
-
-
-def start_dynalite():
-    """dynalite (DynamoDB on LevelDB, Node; tests/tools/npm-tools.sh) on a
-    free port, its store in memory; returns (process, endpoint)."""
-    nm = subprocess.run(["bash", os.path.join(ROOT, "tests", "tools",
-                                              "npm-tools.sh")],
-                        env=dict(os.environ, BUILD=BUILD), check=True,
-                        capture_output=True, text=True).stdout.strip()
-    port = free_port()
-    proc = start(["node", os.path.join(nm, "dynalite", "cli.js"), "--port",
-                  str(port), "--host", "127.0.0.1", "--createTableMs", "0"],
-                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(port, proc=proc)
-    return proc, f"http://127.0.0.1:{port}"
 
 
 def jobs_table_on(endpoint):

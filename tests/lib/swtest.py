@@ -120,6 +120,20 @@ ALLOW_ALL = {"Version": "2012-10-17",
              "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
+def start_dynalite(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+    """dynalite (DynamoDB on LevelDB, the pinned Node tool from
+    tests/tools/npm-tools.sh) on a free 127.0.0.1 port, its store in memory,
+    tables ACTIVE at once; waits until it listens. Returns (process,
+    endpoint URL); the caller stops the process."""
+    port = free_port()
+    proc = start(["node", os.path.join(node_path(), "dynalite", "cli.js"),
+                  "--host", "127.0.0.1", "--port", str(port),
+                  "--createTableMs", "0", "--deleteTableMs", "0"],
+                 stdout=stdout, stderr=stderr)
+    wait_port(port, proc=proc)
+    return proc, f"http://127.0.0.1:{port}"
+
+
 class Moto:
     """moto_server on 127.0.0.1 with IAM auth on.
 
