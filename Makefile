@@ -4,7 +4,12 @@
 #   make test     build deps, libsw (sanitizers + release), run every test
 #   make bench    benchmarks against the tools users would otherwise pick
 #   make deps     build the pinned dependencies with musl (cached)
-#   make          release build: libsw.a and tools
+#   make          release build: libsw.a, tools and every worker
+#   make images push deploy [REGION=..]   build images, push to ECR, deploy
+#   make destroy | DRY_RUN=1 make deploy  remove / print every AWS CLI call
+#   make run-array N=8 | make e2e ARRAY_SIZE=N   array jobs, local / Batch
+#   make olist-data SF=1 [SEED=42 OUT=..] generated Olist CSVs for the ETL
+#   make bench-etl | bench-csv | bench-jobs-api | fuzz [FUZZ_SECONDS=60]
 #
 # Fragments: deps/deps.mk (dependencies), common/common.mk (libsw and tools),
 # tests/tests.mk (tests, fuzzers, benchmarks).
@@ -35,7 +40,7 @@ setup:
 all: $(SW_RELEASE_LIB) $(SW_TOOLS) $(WORKER_BINS)
 
 help:
-	@sed -n '3,9p' Makefile
+	@sed -n '3,14p' Makefile
 
 clean:
 	rm -rf $(BUILD)/release $(BUILD)/test $(BUILD)/bin $(BUILD)/fuzz
