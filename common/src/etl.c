@@ -62,6 +62,82 @@ void sw_etl_env_close(sw_etl_env *e)
     memset(e, 0, sizeof *e);
 }
 
+/* sw_etl_expand: see sw/etl.h. Returns SW_OK, SW_E_CONFIG or
+ * SW_E_OVERFLOW. */
+sw_result sw_etl_expand(const char *tmpl, const char *date, char *out,
+                        size_t cap, const char **why)
+{
+    static const char ph[] = "{date}";
+    size_t o = 0;
+    sw_result rc = SW_OK;
+    for (const char *p = tmpl; *p && rc == SW_OK;) {
+        const char *piece = p;
+        size_t n = 1;
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            if (!close) {
+                *why = "has a '{' without its '}' (the only placeholder is "
+                       "{date})";
+                rc = SW_E_CONFIG;
+                break;
+            }
+            if ((size_t)(close + 1 - p) != sizeof ph - 1 ||
+                memcmp(p, ph, sizeof ph - 1) != 0) {
+                *why = "has an unknown placeholder (the only one is {date})";
+                rc = SW_E_CONFIG;
+                break;
+            }
+            if (!date) {
+                *why = "has {date} but no run date is known";
+                rc = SW_E_CONFIG;
+                break;
+            }
+            piece = date;
+            n = strlen(date);
+            p = close + 1;
+        } else {
+            p++;
+        }
+        if (cap == 0 || n >= cap - o) {
+            *why = "is too long";
+            rc = SW_E_OVERFLOW;
+            break;
+        }
+        memcpy(out + o, piece, n);
+        o += n;
+    }
+    /* a half-expanded location is never handed on */
+    if (cap)
+        out[rc == SW_OK ? o : 0] = '\0';
+    return rc;
+}
+
+/* sw_etl_env_location: see sw/etl.h. Returns 0 or 2. */
+int sw_etl_env_location(const char *name, char out[SW_OBJ_URI_MAX])
+{
+    out[0] = '\0';
+    const char *v = sw_env(name);
+    if (!v) {
+        sw_log_msgf(SW_LOG_ERROR, "configuration: %s (a directory or "
+                    "s3://bucket/prefix) is required", name);
+        return SW_EXIT_BAD_INPUT;
+    }
+    char date[SW_RUN_DATE_LEN + 1];
+    const char *why = NULL;
+    if (strstr(v, "{date}") &&
+        sw_run_date_from_env("ETL_RUN_DATE", date, &why) != SW_OK) {
+        sw_log_msgf(SW_LOG_ERROR, "configuration: %s has {date} but "
+                    "ETL_RUN_DATE %s", name, why);
+        return SW_EXIT_BAD_INPUT;
+    }
+    if (sw_etl_expand(v, strstr(v, "{date}") ? date : NULL, out,
+                      SW_OBJ_URI_MAX, &why) != SW_OK) {
+        sw_log_msgf(SW_LOG_ERROR, "configuration: %s %s", name, why);
+        return SW_EXIT_BAD_INPUT;
+    }
+    return 0;
+}
+
 /* sw_etl_path: see sw/etl.h. */
 sw_result sw_etl_path(const sw_etl_env *e, const char *sub,
                       char out[SW_OBJ_URI_MAX])

@@ -10,7 +10,10 @@ date (2017-02-30), bad money (1.234, -1), a stray quote, invalid UTF-8,
 duplicate keys (first kept), CRLF and a quoted line break (line numbers
 still physical). Refused files (exit 2, one line, the file named): a
 missing file, a wrong header (the column named), an unterminated quote
-(the line where it opened), an empty file. Rerun idempotence; peak RSS of
+(the line where it opened), an empty file. A dated input
+(ETL_INPUT=<dir>/dt={date}): the run date from ETL_RUN_DATE or
+WORKFLOW_RUN_ID's day picks the directory; a date with no files is a
+missing file; an unknown placeholder is exit 2 before any I/O. Rerun idempotence; peak RSS of
 the release binary below the input size; the S3 run gives the same bytes.
 """
 import csv
@@ -219,6 +222,53 @@ def test_refused():
          "no ETL_INPUT: exit 2 before any I/O", err)
 
 
+def test_dated():
+    """ETL_INPUT with {date}: the run date (ETL_RUN_DATE, else
+    WORKFLOW_RUN_ID's scheduled day) names the day's directory."""
+    base = os.path.join(tmp, "dated")
+    day = os.path.join(base, "dt=2026-11-23")
+    p = subprocess.run([GEN, "--sf", "0.01", "--seed", "5", "--out", day],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        t.ok(False, "olist-gen runs", p.stderr)
+        return
+    tmpl = os.path.join(base, "dt={date}")
+    work = os.path.join(tmp, "dated-work")
+    rc, err = run({"ETL_RUN_ID": "d1", "ETL_INPUT": tmpl, "ETL_WORK": work,
+                   "ETL_RUN_DATE": "2026-11-23"})
+    last = json.loads(err[-1]) if err else {}
+    t.ok(rc == 0 and last.get("files") == 9 and last.get("rows", 0) > 0 and
+         os.path.exists(os.path.join(work, "d1", "extract.json")),
+         "ETL_INPUT=<dir>/dt={date}, ETL_RUN_DATE=2026-11-23: exit 0, the "
+         "day's 9 files read", err[-2:])
+    rc, err = run({"ETL_RUN_ID": "d2", "ETL_INPUT": tmpl, "ETL_WORK": work,
+                   "ETL_RUN_DATE": "2026-11-24"})
+    last = err[-1] if err else ""
+    t.ok(rc == 2 and "dt=2026-11-24" in last and
+         "olist_customers_dataset.csv" in last and "missing" in last,
+         "another ETL_RUN_DATE: exit 2 naming the missing file of that day",
+         err)
+    env = {k: v for k, v in os.environ.items() if k != "ETL_RUN_DATE"}
+    rc, err = run({"ETL_RUN_ID": "d3", "ETL_INPUT": tmpl, "ETL_WORK": work,
+                   "WORKFLOW_RUN_ID": "etl-daily/2026-11-23T05:00:00Z"},
+                  env=env)
+    t.ok(rc == 0, "no ETL_RUN_DATE: WORKFLOW_RUN_ID's scheduled day "
+         "(2026-11-23) picks the directory", err[-1:])
+    for bad, want in (("dt={day}", "unknown placeholder"),
+                      ("dt={date", "without its '}'")):
+        rc, err = run({"ETL_RUN_ID": "d4", "ETL_WORK": work,
+                       "ETL_INPUT": os.path.join(base, bad),
+                       "ETL_RUN_DATE": "2026-11-23"})
+        t.ok(rc == 2 and len(err) == 1 and "ETL_INPUT" in err[0] and
+             want in err[0] and not os.path.exists(
+                 os.path.join(work, "d4")),
+             f"ETL_INPUT=.../{bad}: exit 2, one line, no output", err)
+    rc, err = run({"ETL_RUN_ID": "d5", "ETL_INPUT": tmpl, "ETL_WORK": work,
+                   "ETL_RUN_DATE": "2026-11-31"})
+    t.ok(rc == 2 and len(err) == 1 and "ETL_RUN_DATE" in err[0],
+         "{date} with a malformed ETL_RUN_DATE: exit 2, one line", err)
+
+
 def test_rss():
     """Peak RSS of the static release binary on SF 0.1 (about 12 MB of
     raw CSV) stays below the input size: files are streamed."""
@@ -301,6 +351,7 @@ def _rejects():
 
 t.run(_rejects)
 t.run(test_refused)
+t.run(test_dated)
 t.run(test_rss)
 t.run(lambda: test_s3(local or {}))
 shutil.rmtree(tmp, ignore_errors=True)

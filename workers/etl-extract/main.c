@@ -4,7 +4,9 @@
  * The contract: workers/etl-transform/AGGREGATES.md.
  *
  * Environment: ETL_RUN_ID (or WORKFLOW_RUN_ID), ETL_INPUT and ETL_WORK
- * (each a directory or s3://bucket/prefix); AWS_* as every worker.
+ * (each a directory or s3://bucket/prefix; ETL_INPUT may hold "{date}",
+ * the run date: ETL_RUN_DATE, else WORKFLOW_RUN_ID's scheduled day, else
+ * today UTC, sw_run_date_from_env); AWS_* as every worker.
  * Output: one JSON log line per file with its counts and a summary line, on
  * stderr. Exit codes (sw/exit.h): 0 done (rejects are not failures); 2 bad
  * configuration, a missing file, a wrong header, a quote left open; 3
@@ -125,14 +127,15 @@ static int run(const sw_etl_env *env, const char *input)
 int main(void)
 {
     sw_log_init("etl-extract", SW_LOG_INFO, NULL);
-    const char *input = sw_env("ETL_INPUT");
-    if (!input) {
-        sw_log_msgf(SW_LOG_ERROR, "configuration: ETL_INPUT (a directory or "
-                    "s3://bucket/prefix) is required");
-        return SW_EXIT_BAD_INPUT;
-    }
+    /* "{date}" in ETL_INPUT is the run date (ETL_RUN_DATE, else
+     * WORKFLOW_RUN_ID's day, else today UTC: etl-load's rule) */
+    static char loc[SW_OBJ_URI_MAX];
+    int code = sw_etl_env_location("ETL_INPUT", loc);
+    if (code)
+        return code;
+    const char *input = loc;
     sw_etl_env env;
-    int code = sw_etl_env_open(&env, &input, 1);
+    code = sw_etl_env_open(&env, &input, 1);
     if (!code)
         code = run(&env, input);
     sw_etl_env_close(&env);

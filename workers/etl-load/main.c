@@ -62,7 +62,7 @@ typedef struct loader {
     const char *work, *warehouse, *table;
     sw_etl_env env;             /* run id, R, the S3 client for reads */
     const char *run_id;         /* env.run_id */
-    char run_date[11];
+    char run_date[SW_RUN_DATE_LEN + 1];
     long deadline_ms;
     /* Writes go through env.s3_out (borrowed): a partition file is
      * committed from inside the read's callback, while env.s3 is busy. */
@@ -464,22 +464,6 @@ static int location_ok(const char *loc, const char **why)
     return sw_s3_parse_uri(probe, &parsed, why) == SW_OK;
 }
 
-/* workflow_date: the day of WORKFLOW_RUN_ID's scheduled time
- * ("<scheduleId>/YYYY-MM-DDTHH:MM:SSZ"), so every attempt and rerun of a
- * workflow run partitions alike, whenever it runs. Returns 1 with out set,
- * or 0 (no such variable or not that shape). */
-static int workflow_date(char out[11])
-{
-    const char *wf = sw_env("WORKFLOW_RUN_ID");
-    const char *slash = wf ? strrchr(wf, '/') : NULL;
-    if (!slash || strlen(slash + 1) < 11 || slash[11] != 'T' ||
-        !el_date_valid(sw_cursor_from_mem(slash + 1, 10)))
-        return 0;
-    memcpy(out, slash + 1, 10);
-    out[10] = '\0';
-    return 1;
-}
-
 /* configure: reads and checks the load's own variables into L (no
  * network; the run id and ETL_WORK are sw_etl_env_open's). Returns 0 or
  * the exit code (2) after logging one line. */
@@ -508,19 +492,10 @@ static int configure(loader *L)
                     why);
         return SW_EXIT_BAD_INPUT;
     }
-    const char *date = sw_env("ETL_RUN_DATE");
-    if (date) {
-        if (!el_date_valid(sw_cursor_from_cstr(date))) {
-            sw_log_msgf(SW_LOG_ERROR, "configuration: ETL_RUN_DATE must be "
-                        "a date YYYY-MM-DD");
-            return SW_EXIT_BAD_INPUT;
-        }
-        snprintf(L->run_date, sizeof L->run_date, "%s", date);
-    } else if (!workflow_date(L->run_date)) {
-        char now[SW_RFC3339_LEN + 1] = {0}; /* all NULs past year 9999 */
-        (void)sw_rfc3339_format(time(NULL), now);
-        memcpy(L->run_date, now, 10); /* its YYYY-MM-DD */
-        L->run_date[10] = '\0';
+    /* the one rule etl-extract's "{date}" follows too (sw/runid.h) */
+    if (sw_run_date_from_env("ETL_RUN_DATE", L->run_date, &why) != SW_OK) {
+        sw_log_msgf(SW_LOG_ERROR, "configuration: ETL_RUN_DATE %s", why);
+        return SW_EXIT_BAD_INPUT;
     }
     const char *dl = sw_env("ETL_WRITE_DEADLINE_SECONDS");
     L->deadline_ms = 60000;

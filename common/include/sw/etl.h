@@ -42,6 +42,26 @@ int sw_etl_env_open(sw_etl_env *e, const char *const *extra, size_t n);
 /* sw_etl_env_close: frees the clients and libcurl's globals. */
 void sw_etl_env_close(sw_etl_env *e);
 
+/* sw_etl_expand: tmpl (a location from the environment) with every
+ * "{date}" replaced by date (YYYY-MM-DD; NULL = no run date known) into
+ * out (cap bytes), so a daily run reads that day's files
+ * (".../raw/dt={date}"). Any other "{...}" and a '{' never closed are
+ * refused, not copied: a typo must not silently read a literal prefix.
+ * A lone '}' is an ordinary byte. Returns SW_OK; SW_E_CONFIG with *why set
+ * to a static reason that reads after the variable's name (an unknown
+ * placeholder, an unclosed '{', "{date}" with date NULL); or SW_E_OVERFLOW
+ * (out too small; *why "is too long"). */
+sw_result sw_etl_expand(const char *tmpl, const char *date, char *out,
+                        size_t cap, const char **why);
+
+/* sw_etl_env_location: $name (a directory or s3://bucket/prefix) with
+ * "{date}" replaced by the run date (sw_run_date_from_env("ETL_RUN_DATE"),
+ * the rule etl-load partitions by) into out. The run date is needed, and
+ * so checked, only when the value holds "{date}". Logs a problem as one
+ * line. Returns 0 or the exit code (2: unset, a bad placeholder, no run
+ * date, too long). */
+int sw_etl_env_location(const char *name, char out[SW_OBJ_URI_MAX]);
+
 /* sw_etl_path: out = "<R>/<sub>" (sub may hold '/'). Returns SW_OK or
  * SW_E_OVERFLOW. */
 sw_result sw_etl_path(const sw_etl_env *e, const char *sub,
