@@ -18,10 +18,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from swtest import (BIN, BUILD, ROOT, Moto, free_port, start,  # noqa: E402
                     start_dynalite, wait_port)
-from test_jobs_api import create_jobs_table  # noqa: E402
+from jobstest import create_jobs_table  # noqa: E402
 
 KEY = "bench-api-key-0123456789"
 
@@ -133,11 +132,7 @@ def jobs_table_on(endpoint):
     ddb = boto3.client("dynamodb", endpoint_url=endpoint,
                        region_name="us-east-1", aws_access_key_id="bench",
                        aws_secret_access_key="bench")
-
-    class Admin:
-        def admin(self, service):
-            return ddb
-    create_jobs_table(Admin(), "jobs-bench")
+    create_jobs_table(ddb, "jobs-bench")
     ddb.get_waiter("table_exists").wait(
         TableName="jobs-bench", WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
 
@@ -154,7 +149,7 @@ def main():
     moto = Moto()
     try:
         key = moto.worker_user("jobs-api")
-        create_jobs_table(moto, "jobs-bench")
+        create_jobs_table(moto.admin("dynamodb"), "jobs-bench")
         rows.append(run("moto", moto.env(key), args.seconds, alone=True))
     finally:
         moto.stop()

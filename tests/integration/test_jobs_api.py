@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from swtest import Moto, Tap, TEST_BIN, BUILD, free_port, start, wait_port  # noqa: E402
+from jobstest import create_jobs_table  # noqa: E402
 
 T = Tap()
 KEY = "test-api-key-0123456789"
@@ -28,25 +29,6 @@ KEY2 = "second-api-key-abcdefghij"
 # JOBS_API_BIN=build/bin/jobs-api runs the same checks on the release build.
 BIN = os.environ.get("JOBS_API_BIN") or os.path.join(TEST_BIN, "jobs-api")
 LOGS = os.path.join(BUILD, "test", "logs")
-
-
-def create_jobs_table(moto, name):
-    """The table as README describes it: key id, GSI (status,
-    scheduled_for) projecting everything."""
-    moto.admin("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": "id", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-            {"AttributeName": "scheduled_for", "AttributeType": "S"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "status-scheduled_for",
-            "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
-                          {"AttributeName": "scheduled_for",
-                           "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"}}],
-        BillingMode="PAY_PER_REQUEST")
 
 
 class Api:
@@ -440,8 +422,8 @@ def test_failed_launch(moto, key):
     Alongside (its own table): instances that never call back are
     replaced after JOBS_LAUNCH_TIMEOUT, then the job FAILS, and each
     abandoned instance is terminated."""
-    create_jobs_table(moto, "jobs-fail")
-    create_jobs_table(moto, "jobs-stale")
+    create_jobs_table(moto.admin("dynamodb"), "jobs-fail")
+    create_jobs_table(moto.admin("dynamodb"), "jobs-stale")
     d = Api(moto, key, "jobs-stale", "stale", JOBS_LAUNCH_INTERVAL=1,
             JOBS_AMI_ID=AMI, JOBS_CALLBACK_URL="http://127.0.0.1:1",
             JOBS_AGENT_IMAGE="scratchwork/spot-agent:test",
@@ -518,7 +500,7 @@ def test_reaper(moto, key):
     behind the service's back with boto3, as a Spot reclaim or a person
     would; the running callbacks are sent with the tokens read from the
     user-data, as spot-agent would."""
-    create_jobs_table(moto, "jobs-reap")
+    create_jobs_table(moto.admin("dynamodb"), "jobs-reap")
     r = Api(moto, key, "jobs-reap", "reap", JOBS_LAUNCH_INTERVAL=1,
             JOBS_AMI_ID=AMI, JOBS_CALLBACK_URL="http://127.0.0.1:1",
             JOBS_AGENT_IMAGE="scratchwork/spot-agent:test",
@@ -629,7 +611,7 @@ def test_heartbeat(moto, key):
     The agent's side is played by this test with the tokens from the
     user-data, as in test_reaper."""
     import threading
-    create_jobs_table(moto, "jobs-hb")
+    create_jobs_table(moto.admin("dynamodb"), "jobs-hb")
     r = Api(moto, key, "jobs-hb", "hb", JOBS_LAUNCH_INTERVAL=1,
             JOBS_AMI_ID=AMI, JOBS_CALLBACK_URL="http://127.0.0.1:1",
             JOBS_AGENT_IMAGE="scratchwork/spot-agent:test",
@@ -743,7 +725,7 @@ def main():
     global AMI
     moto = Moto()
     key = moto.worker_user("jobs-api")
-    create_jobs_table(moto, "jobs")
+    create_jobs_table(moto.admin("dynamodb"), "jobs")
     AMI = moto.admin("ec2").describe_images()["Images"][0]["ImageId"]
     api = Api(moto, key, "jobs", "api", JOBS_LAUNCHER=0)
     T.run(lambda: test_api(api), "API")

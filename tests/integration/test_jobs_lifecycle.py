@@ -31,6 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__) + "/../lib")
 import podman as podman_lib  # noqa: E402
+from jobstest import create_jobs_table  # noqa: E402
 from imds_fixture import ImdsFixture  # noqa: E402
 from swtest import (BUILD, TEST_BIN, Moto, Tap, free_port, start,  # noqa: E402
                     wait_port)
@@ -47,25 +48,6 @@ why = podman_lib.available() or (
 if why:
     t.skip("jobs lifecycle", why)
     t.done()
-
-
-def create_jobs_table(moto):
-    """The table as workers/jobs-api/README.md describes it (key id, GSI
-    status-scheduled_for)."""
-    moto.admin("dynamodb").create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": "id", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-            {"AttributeName": "scheduled_for", "AttributeType": "S"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "status-scheduled_for",
-            "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
-                          {"AttributeName": "scheduled_for",
-                           "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"}}],
-        BillingMode="PAY_PER_REQUEST")
 
 
 def call(port, method, path, body=None, token=KEY):
@@ -116,7 +98,7 @@ procs = []
 agent_logs = []
 try:
     IMAGE = podman_lib.build_job_image(pm, f"{reg.addr}/swtest/job:1")
-    create_jobs_table(moto)
+    create_jobs_table(moto.admin("dynamodb"), TABLE)
     api_key = moto.worker_user("jobs-api")
     with open(os.path.join(os.path.dirname(__file__), "..", "..",
                            "policies", "spot-agent.json")) as f:
