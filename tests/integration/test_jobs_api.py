@@ -20,7 +20,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from swtest import Moto, Tap, TEST_BIN, BUILD, free_port, start, wait_port  # noqa: E402
+from swtest import (Moto, Tap, TEST_BIN, BUILD, free_port, start,  # noqa: E402
+                    wait_for, wait_port)
 from jobstest import create_jobs_table  # noqa: E402
 
 T = Tap()
@@ -80,17 +81,6 @@ def schedule(api, **body):
     body.setdefault("docker_image", "alpine:3.20")
     body.setdefault("scheduled_for", "2099-01-01T00:00:00Z")
     return api.call("POST", "/schedule", body)
-
-
-def wait_for(fn, what, timeout=20.0):
-    """Polls fn() until it returns something truthy; returns it (or None)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return None
 
 
 def test_api(api):
@@ -328,7 +318,7 @@ def test_launcher(moto, a, b):
     def launched():
         j = a.call("GET", f"/status/{jid}")[1]
         return j if j.get("instance_id") else None
-    j = wait_for(launched, "instance recorded")
+    j = wait_for(launched)
     T.ok(j and j["status"] == "LAUNCHING",
          "a due job is claimed and launched (LAUNCHING, instance_id)", j)
     time.sleep(2.5)  # more passes of both launchers
@@ -366,12 +356,11 @@ def test_launcher(moto, a, b):
     st, r4, _ = a.call("PUT", f"/callback/{jid}", {"schedule": "", "attempt": 0},
                        token=tok)
     T.eq((st, r4["attempt"]), (200, 1), "the same schedule callback -> 200")
-    T.ok(wait_for(lambda: state(ec2, iid) in ("shutting-down", "terminated"),
-                  "old instance terminated", 10),
+    T.ok(wait_for(lambda: state(ec2, iid) in ("shutting-down", "terminated"), 10),
          "the interrupted attempt's instance is terminated")
     j = wait_for(lambda: (lambda x: x if x.get("instance_id") and
                           x["attempt"] == 1 else None)(
-        a.call("GET", f"/status/{jid}")[1]), "relaunched", 20)
+        a.call("GET", f"/status/{jid}")[1]), 20)
     T.ok(j and j["status"] == "LAUNCHING", "after the backoff: attempt 1 "
          "launched", j)
     insts = instances_of(ec2, jid)
@@ -390,8 +379,7 @@ def test_launcher(moto, a, b):
     T.eq((st, d2["status"]), (200, "DONE"), "the same done callback -> 200")
     st, e, _ = a.call("PUT", f"/callback/{jid}", {"failed": ""}, token=tok2)
     T.eq(st, 409, "DONE -> FAILED: 409")
-    T.ok(wait_for(lambda: state(ec2, iid2) in ("shutting-down", "terminated"),
-                  "done instance terminated", 10),
+    T.ok(wait_for(lambda: state(ec2, iid2) in ("shutting-down", "terminated"), 10),
          "DONE: its instance is terminated")
 
     # max attempts (JOBS_MAX_ATTEMPTS=2): attempt 0 interrupted -> 1,
@@ -401,7 +389,7 @@ def test_launcher(moto, a, b):
     for attempt in (0, 1):
         j = wait_for(lambda: (lambda x: x if x.get("instance_id") and
                               x["attempt"] == attempt else None)(
-            a.call("GET", f"/status/{jid}")[1]), "launched", 20)
+            a.call("GET", f"/status/{jid}")[1]), 20)
         if not j:
             T.ok(False, f"attempt {attempt} launched")
             return
@@ -412,7 +400,7 @@ def test_launcher(moto, a, b):
          "gave up after 2 attempts" in r.get("error_message", ""),
          "interrupted on the last attempt -> FAILED", r)
     T.ok(wait_for(lambda: state(ec2, j["instance_id"]) in
-                  ("shutting-down", "terminated"), "terminated", 10),
+                  ("shutting-down", "terminated"), 10),
          "FAILED: its instance is terminated")
 
 
@@ -439,7 +427,7 @@ def test_failed_launch(moto, key):
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     jid = schedule(c, scheduled_for=now)[1]["id"]
     j = wait_for(lambda: (lambda x: x if x["status"] == "FAILED" else None)(
-        c.call("GET", f"/status/{jid}")[1]), "failed", 20)
+        c.call("GET", f"/status/{jid}")[1]), 20)
     T.ok(j and "RunInstances failed" in j.get("error_message", "") and
          "gave up after 2 attempts" in j["error_message"],
          "a refused RunInstances is retried, then FAILED", j)
@@ -448,7 +436,7 @@ def test_failed_launch(moto, key):
          "the refused launch is logged")
     T.eq(c.stop(), 0, "SIGTERM -> exit 0")
     j = wait_for(lambda: (lambda x: x if x["status"] == "FAILED" else None)(
-        d.call("GET", f"/status/{stale_id}")[1]), "stale failed", 40)
+        d.call("GET", f"/status/{stale_id}")[1]), 40)
     T.ok(j and "no callback before JOBS_LAUNCH_TIMEOUT" in
          j.get("error_message", ""), "two launches without a callback -> "
          "retried, then FAILED", j)
@@ -456,7 +444,7 @@ def test_failed_launch(moto, key):
     insts = instances_of(ec2, stale_id)
     T.ok(len(insts) == 2 and all(
         wait_for(lambda i=i: state(ec2, i["InstanceId"]) in
-                 ("shutting-down", "terminated"), "terminated", 10)
+                 ("shutting-down", "terminated"), 10)
         for i in insts), f"both abandoned instances terminated "
          f"({len(insts)} launched)")
     T.eq(d.stop(), 0, "SIGTERM -> exit 0 (stale-launch process)")
@@ -516,7 +504,7 @@ def test_reaper(moto, key):
         """The job once attempt `attempt` has its instance recorded."""
         return wait_for(lambda: (lambda x: x if x.get("instance_id") and
                                  x["attempt"] == attempt else None)(
-            r.call("GET", f"/status/{jid}")[1]), "launched", 20)
+            r.call("GET", f"/status/{jid}")[1]), 20)
 
     def running(jid, attempt):
         j = at(jid, attempt)
@@ -549,7 +537,7 @@ def test_reaper(moto, key):
 
     def moved(jid):
         return wait_for(lambda: (lambda x: x if x["attempt"] == 1 else None)(
-            r.call("GET", f"/status/{jid}")[1]), "reaped", 20)
+            r.call("GET", f"/status/{jid}")[1]), 20)
     j = moved(dies)
     T.ok(j and j["status"] in ("SCHEDULED", "LAUNCHING") and
          j.get("instance_id") != iid[dies],
@@ -576,7 +564,7 @@ def test_reaper(moto, key):
     T.ok(iid1, "attempt 1 RUNNING")
     ec2.terminate_instances(InstanceIds=[iid1])
     j = wait_for(lambda: (lambda x: x if x["status"] == "FAILED" else None)(
-        r.call("GET", f"/status/{dies}")[1]), "failed", 20)
+        r.call("GET", f"/status/{dies}")[1]), 20)
     T.ok(j and f"instance {iid1} terminated for" in
          j.get("error_message", "") and "without a callback" in
          j["error_message"] and "gave up after 2 attempts" in
@@ -626,7 +614,7 @@ def test_heartbeat(moto, key):
     def at(jid, attempt):
         return wait_for(lambda: (lambda x: x if x.get("instance_id") and
                                  x["attempt"] == attempt else None)(
-            r.call("GET", f"/status/{jid}")[1]), "launched", 20)
+            r.call("GET", f"/status/{jid}")[1]), 20)
 
     toks, iids = {}, {}
     for jid in (beating, silent):
@@ -669,7 +657,7 @@ def test_heartbeat(moto, key):
 
     def moved(jid):
         return wait_for(lambda: (lambda x: x if x["attempt"] == 1 else None)(
-            r.call("GET", f"/status/{jid}")[1]), "reaped", 20)
+            r.call("GET", f"/status/{jid}")[1]), 20)
     j = moved(silent)
     took = time.time() - t_running
     T.ok(j and j["status"] in ("SCHEDULED", "LAUNCHING") and
@@ -679,7 +667,7 @@ def test_heartbeat(moto, key):
     T.ok(3 <= took <= 12, f"... after the 3 s timeout ({took:.1f} s after "
          "running)")
     T.ok(wait_for(lambda: state(ec2, iids[silent]) in
-                  ("shutting-down", "terminated"), "terminated", 10),
+                  ("shutting-down", "terminated"), 10),
          "... and its instance (still running in EC2) terminated")
     st, e, _ = beat(silent, 0)
     T.ok(st == 409 and "attempt 0" in e["error"] and

@@ -34,7 +34,7 @@ import podman as podman_lib  # noqa: E402
 from jobstest import create_jobs_table  # noqa: E402
 from imds_fixture import ImdsFixture  # noqa: E402
 from swtest import (BUILD, TEST_BIN, Moto, Tap, free_port, start,  # noqa: E402
-                    wait_port)
+                    wait_for, wait_port)
 
 JOBS_API = os.path.join(TEST_BIN, "jobs-api")
 AGENT = os.path.join(TEST_BIN, "spot-agent")
@@ -66,16 +66,6 @@ def call(port, method, path, body=None, token=KEY):
         return r.status, json.loads(txt) if txt else None
     except ValueError:
         return r.status, None
-
-
-def wait_for(fn, timeout=30.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return None
 
 
 def user_data_env(ec2, iid):

@@ -43,7 +43,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__) + "/../lib")
 from faultproxy import FaultProxy, Response  # noqa: E402
-from swtest import BUILD, REGION, ROOT, TEST_BIN, Moto, Tap, start  # noqa: E402
+from swtest import (BUILD, REGION, ROOT, TEST_BIN, Moto, Tap,  # noqa: E402
+                    start, wait_for)
 
 WORKER = os.environ.get("SW_WORKFLOW") or os.path.join(TEST_BIN, "workflow")
 HISTORY = "workflow-history"
@@ -373,16 +374,6 @@ def test_restart(w):
              "2", err)
 
 
-def wait_for(cond, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    return None
-
-
 def test_resume(w):
     sid, when = "resume", "2026-11-23T08:00:00Z"
     path = write_schedule(sid, [step("c", ["b"]), step("b", ["a"]),
@@ -400,7 +391,7 @@ def test_resume(w):
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ok = wait_for(lambda: (lambda it: it and all(
             s.get("status") == "RUNNING" for s in it["steps"].values()))(
-                w.item(sid, when)))
+                w.item(sid, when)), 60, 0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         first = p.n("submitjob")

@@ -120,6 +120,18 @@ ALLOW_ALL = {"Version": "2012-10-17",
              "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
+def wait_for(fn, timeout=20.0, interval=0.2):
+    """Calls fn() every interval seconds until it returns something truthy
+    or timeout seconds pass; returns that value, or None on timeout."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(interval)
+    return None
+
+
 def start_dynalite(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
     """dynalite (DynamoDB on LevelDB, the pinned Node tool from
     tests/tools/npm-tools.sh) on a free 127.0.0.1 port, its store in memory,
