@@ -143,6 +143,19 @@ static cJSON *key_of(const char *id)
     return k;
 }
 
+/* pooled_update: one UpdateItem of key with x on a pooled client.
+ * Returns sw_ddb_update_item's result, or SW_E_NOMEM without a client. */
+static sw_result pooled_update(ddb_store *s, const cJSON *key,
+                               const sw_ddb_expr *x, sw_aws_error *err)
+{
+    jobs_pool_entry *e = jobs_pool_get(s->pool);
+    if (!e)
+        return SW_E_NOMEM;
+    sw_result rc = sw_ddb_update_item(e->client, s->table, key, x, NULL, err);
+    jobs_pool_put(s->pool, e);
+    return rc;
+}
+
 /* ddb_create: PutItem if attribute_not_exists(id). */
 static sw_result ddb_create(void *ctx, const jobs_job *job, sw_aws_error *err)
 {
@@ -235,16 +248,11 @@ static sw_result ddb_update(void *ctx, const jobs_job *next, jobs_status from,
     } else if (from_beat) {
         cond = "#st = :from AND #at = :fa AND attribute_not_exists(#lh)";
     }
-    sw_result rc = SW_E_NOMEM;
-    jobs_pool_entry *e = ok ? jobs_pool_get(s->pool) : NULL;
-    if (e) {
-        sw_ddb_expr x = {.condition = cond,
-                         .update = upd.ptr,
-                         .names = names,
-                         .values = vals};
-        rc = sw_ddb_update_item(e->client, s->table, key, &x, NULL, err);
-    }
-    jobs_pool_put(s->pool, e);
+    sw_ddb_expr x = {.condition = cond,
+                     .update = upd.ptr,
+                     .names = names,
+                     .values = vals};
+    sw_result rc = ok ? pooled_update(s, key, &x, err) : SW_E_NOMEM;
     cJSON_Delete(names);
     cJSON_Delete(vals);
     cJSON_Delete(key);
@@ -269,16 +277,11 @@ static sw_result ddb_beat(void *ctx, const char *id, int attempt,
               cJSON_AddStringToObject(names, "#lh", "last_heartbeat") &&
               add_s(vals, ":run", jobs_status_name(JOBS_RUNNING)) &&
               add_n(vals, ":at", attempt) && add_s(vals, ":lh", stamp);
-    sw_result rc = SW_E_NOMEM;
-    jobs_pool_entry *e = ok ? jobs_pool_get(s->pool) : NULL;
-    if (e) {
-        sw_ddb_expr x = {.condition = "#st = :run AND #at = :at",
-                         .update = "SET #lh = :lh",
-                         .names = names,
-                         .values = vals};
-        rc = sw_ddb_update_item(e->client, s->table, key, &x, NULL, err);
-    }
-    jobs_pool_put(s->pool, e);
+    sw_ddb_expr x = {.condition = "#st = :run AND #at = :at",
+                     .update = "SET #lh = :lh",
+                     .names = names,
+                     .values = vals};
+    sw_result rc = ok ? pooled_update(s, key, &x, err) : SW_E_NOMEM;
     cJSON_Delete(names);
     cJSON_Delete(vals);
     cJSON_Delete(key);
